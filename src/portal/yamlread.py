@@ -1,0 +1,185 @@
+"""Compose YAML into position-carrying nodes with libyaml, and report against them.
+
+We compose instead of load: the node graph keeps every value's line and column,
+keeps duplicate keys (which ``load`` would silently collapse) and shows how YAML
+resolved a plain scalar (``1.10`` is a float), so that each problem can point at
+the exact value and say what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from portal.problems import Problem, Problems
+
+try:  # libyaml makes composing several times faster; fall back quietly if absent
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Node = yaml.Node
+ScalarNode = yaml.ScalarNode
+MappingNode = yaml.MappingNode
+SequenceNode = yaml.SequenceNode
+
+TAG_STR = "tag:yaml.org,2002:str"
+TAG_NULL = "tag:yaml.org,2002:null"
+TAG_INT = "tag:yaml.org,2002:int"
+TAG_FLOAT = "tag:yaml.org,2002:float"
+TAG_BOOL = "tag:yaml.org,2002:bool"
+TAG_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+#: Limits that keep a hostile file from exhausting the build machine.
+MAX_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+
+
+@dataclass(slots=True)
+class Reader:
+    """Problems found while reading one file, with its display path."""
+
+    file: str
+    problems: Problems
+    lang: str = "zh"
+    _seen_collections: set[int] = field(default_factory=set)
+
+    def error(self, node: Node | None, code: str, **params: object) -> None:
+        self._add(node, code, params, "error")
+
+    def warn(self, node: Node | None, code: str, **params: object) -> None:
+        self._add(node, code, params, "warning")
+
+    def _add(self, node: Node | None, code: str, params: dict[str, object], severity: str) -> None:
+        line, col = position(node)
+        self.problems.add(Problem(self.file, line, col, code, tuple(params.items()), severity))
+
+    def where(self, node: Node) -> str:
+        line, col = position(node)
+        return f"{self.file}:{line}:{col}"
+
+    def first_visit(self, node: Node) -> bool:
+        """False when a mapping or list is reached a second time through a YAML alias.
+
+        Aliases of collections are refused: they are never needed in a ledger and
+        they are how a "billion laughs" file explodes in memory.
+        """
+        key = id(node)
+        if key in self._seen_collections:
+            return False
+        self._seen_collections.add(key)
+        return True
+
+
+def position(node: Node | None) -> tuple[int, int]:
+    """1-based line and column of a node, (0, 0) without one."""
+    if node is None:
+        return 0, 0
+    mark = node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def compose_file(path: Path, reader: Reader) -> Node | None:
+    """The root node of a YAML file, or None after reporting why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        reader.error(None, "file_missing", file=reader.file)
+        return None
+    except OSError as exc:
+        reader.error(None, "file_unreadable", reason=exc.strerror or str(exc))
+        return None
+    return compose_text(data, reader)
+
+
+def compose_text(data: bytes | str, reader: Reader) -> Node | None:
+    """The root node of a YAML document, or None after reporting a problem."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_BYTES:
+            reader.error(None, "yaml_too_big", limit=f"{MAX_BYTES // (1024 * 1024)} MiB")
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            reader.problems.add(Problem(reader.file, *_offset_to_line(data, exc.start), "file_not_utf8"))
+            return None
+    else:
+        text = data
+    depth_problem = _too_deep(text)
+    if depth_problem:
+        reader.problems.add(Problem(reader.file, depth_problem, 1, "yaml_too_deep", (("limit", MAX_DEPTH),)))
+        return None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = (exc.problem or exc.context or "").strip()
+        reader.problems.add(Problem(reader.file, line, col, "yaml_syntax", (("problem", problem),)))
+        return None
+    except yaml.YAMLError as exc:
+        reader.problems.add(Problem(reader.file, 0, 0, "yaml_syntax", (("problem", str(exc)),)))
+        return None
+    if node is None:
+        reader.error(None, "file_empty")
+    return node
+
+
+def _offset_to_line(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    return line, offset - (before.rfind(b"\n") + 1) + 1
+
+
+def _too_deep(text: str) -> int:
+    """The line where flow or block nesting first exceeds MAX_DEPTH, or 0.
+
+    libyaml's composer recurses per level; a file nested thousands of levels deep
+    would overflow the C stack before any error could be raised, so refuse it first.
+    Block nesting is judged by indentation, flow nesting by open brackets.
+    """
+    depth = 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" -")
+        indent = len(line) - len(stripped)
+        if indent > MAX_DEPTH * 4:
+            return lineno
+        if "[" not in line and "{" not in line and not depth:
+            continue
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return lineno
+            elif ch in "]}":
+                depth = max(0, depth - 1)
+    return 0
+
+
+def kind_of(node: Node) -> str:
+    """The catalogue key naming what a node is, for 'expected X, got Y' messages."""
+    if isinstance(node, MappingNode):
+        return "type_mapping"
+    if isinstance(node, SequenceNode):
+        return "type_list"
+    return {
+        TAG_INT: "type_int",
+        TAG_FLOAT: "type_float",
+        TAG_TIMESTAMP: "type_date",
+        TAG_BOOL: "type_bool",
+        TAG_NULL: "type_null",
+    }.get(node.tag, "type_scalar")
+
+
+def is_null(node: Node | None) -> bool:
+    return node is None or (isinstance(node, ScalarNode) and node.tag == TAG_NULL)
+
+
+def scalar_python(node: ScalarNode) -> object:
+    """What a plain YAML loader would make of a scalar (for messages only)."""
+    try:
+        return yaml.safe_load(node.value) if node.style is None else node.value
+    except yaml.YAMLError:
+        return node.value
