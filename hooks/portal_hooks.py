@@ -1,0 +1,118 @@
+"""MkDocs hooks: a thin adapter from MkDocs' events to the portal engine.
+
+on_config loads and validates the ledger (stopping the build, before the old
+site is touched, with one line per problem); on_files adds the generated
+pages, tasks.json and tasks.csv; on_page_content renders portal pages through
+the templates in overrides/portal/ so that search, the table of contents and
+print all see the same HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+from portal.config import read_config
+from portal.export import to_csv, to_json
+from portal.load import Loaded, load
+from portal.problems import LedgerError
+from portal.render import PageSpec, Site, TocItem, section_title
+
+log = logging.getLogger("mkdocs.hooks.portal")
+
+_state: dict[str, Any] = {}
+_epoch_owned = "SOURCE_DATE_EPOCH" not in os.environ  # set by us, not by the user: ours to update
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    try:
+        cfg = read_config(config.config_file_path)
+        loaded = load(cfg)
+    except LedgerError as err:
+        raise PluginError(err.report()) from None
+    for warning in loaded.warnings.render(cfg.lang):
+        log.info(warning)
+    _state.clear()
+    _state.update(cfg=cfg, loaded=loaded, user_nav=config.nav is not None)
+    _reproducible(loaded.as_of)
+    return config
+
+
+def _reproducible(as_of: dt.date) -> None:
+    """The same ledger and as-of date give a byte-identical site: date the build by the as-of day."""
+    if _epoch_owned:
+        stamp = dt.datetime.combine(as_of, dt.time(), dt.UTC).timestamp()
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    loaded: Loaded = _state["loaded"]
+    template_dir = Path(config.theme.custom_dir or "overrides") / "portal"
+    site = Site(loaded.ledger, loaded.as_of, _state["cfg"], template_dir)
+    _state["site"] = site
+    for spec in site.pages.values():
+        if files.get_file_from_path(spec.src_uri) is None:
+            front = json.dumps({"title": spec.title}, ensure_ascii=False)
+            files.append(File.generated(config, spec.src_uri, content=f"---\n{front}\n---\n"))
+    titles = {(p.id, s.id): section_title(s) for p in loaded.ledger.plans for s in p.sections}
+    files.append(File.generated(config, "tasks.json", content=to_json(loaded.ledger, site.states, loaded.as_of,
+                                                                     site.lang)))
+    files.append(File.generated(config, "tasks.csv", content=to_csv(loaded.ledger, site.states, site.lang, titles)))
+    if not _state["user_nav"]:
+        config.nav = _nav(site, files)
+    return files
+
+
+def _nav(site: Site, files: Files) -> list[Any]:
+    """The portal's pages as the plan nests, then the hand-written pages in file order."""
+
+    def entry(spec: PageSpec) -> Any:
+        if not spec.children:
+            return {spec.title: spec.src_uri}
+        return {spec.title: [spec.src_uri, *(entry(c) for c in spec.children)]}
+
+    nav: list[Any] = []
+    for spec in site.nav:
+        if spec.kind == "plan" and len(site.ledger.plans) == 1:
+            nav.append({site.L["plan"]: [spec.src_uri, *(entry(c) for c in spec.children)]})
+        else:
+            nav.append(entry(spec))
+    generated = {spec.src_uri for spec in site.pages.values()}
+    for file in files.documentation_pages():
+        if file.src_uri not in generated:
+            nav.append(file.src_uri)
+    return nav
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    site: Site | None = _state.get("site")
+    if site is None:
+        return html
+    spec = site.by_src.get(page.file.src_uri)
+    if spec is None:
+        return html
+
+    def url_for(src_uri: str) -> str:
+        file = files.get_file_from_path(src_uri)
+        return file.url if file else src_uri
+
+    rendered, toc = site.render(spec.key, page.url, url_for, intro=html)
+    if toc:
+        page.toc = TableOfContents([_anchor(item) for item in toc])
+    return rendered
+
+
+def _anchor(item: TocItem) -> AnchorLink:
+    link = AnchorLink(item.title, item.id, item.level)
+    link.children = [_anchor(c) for c in item.children]
+    return link

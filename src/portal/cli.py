@@ -1,0 +1,136 @@
+"""The ``portal`` command: one subcommand per job.
+
+``portal validate`` runs the same loading and validation as every build;
+``portal build`` builds the site into a temporary folder and swaps it in only
+when the build succeeds, so a failed build leaves the published site as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from portal.config import read_config
+from portal.i18n import message
+from portal.load import load
+from portal.problems import LedgerError
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        cfg = read_config(args.config_file)
+        loaded = load(cfg)
+    except LedgerError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    for line in loaded.warnings.render(cfg.lang):
+        print(line, file=sys.stderr)
+    count = len(loaded.warnings.items)
+    warnings = message(cfg.lang, "summary_warnings", {"warnings": count}) if count else ""
+    print(message(cfg.lang, "summary_ok", {"plans": len(loaded.ledger.plans), "tasks": len(loaded.ledger.tasks()),
+                                           "warnings": warnings}))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build into a sibling temporary folder, then replace the site folder in two renames."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    config_file = Path(args.config_file).resolve()
+    site_dir = Path(args.site_dir or config_file.parent / "site").resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
+    _quiet_mkdocs_logging(args.verbose)
+    try:
+        config = load_config(str(config_file), site_dir=str(tmp), strict=args.strict)
+        build(config)
+    except (Abort, ConfigurationError, SystemExit) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        text = str(exc)
+        if text and not isinstance(exc, SystemExit):
+            print(text, file=sys.stderr)
+        return 1
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = site_dir.with_name(f".{site_dir.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if site_dir.exists():
+        os.replace(site_dir, old)
+    os.replace(tmp, site_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    print(f"site: {site_dir}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the JSON Schemas of the ledger and the registry, made from the declared schema."""
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in schema_files().items():
+        (out / name).write_text(text, encoding="utf-8")
+        print(out / name)
+    return 0
+
+
+def schema_files() -> dict[str, str]:
+    """File name -> JSON text of every committed schema."""
+    import json
+
+    from portal.schema import LEDGER, REGISTRY, json_schema
+
+    docs = {
+        "ledger.schema.json": json_schema(LEDGER, "进度台账 (Progress Portal ledger)"),
+        "departments.schema.json": json_schema(REGISTRY, "单位名录 (Progress Portal departments)"),
+    }
+    return {name: json.dumps(doc, ensure_ascii=False, indent=2) + "\n" for name, doc in docs.items()}
+
+
+def _quiet_mkdocs_logging(verbose: bool) -> None:
+    """MkDocs' own CLI sets up logging; when we call build() directly we do it the same way."""
+    from mkdocs.__main__ import ColorFormatter  # type: ignore[attr-defined]
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(ColorFormatter())
+    logger = logging.getLogger("mkdocs")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logger.propagate = False
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="Progress Portal: ledger tools and site builds.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check the ledger files named in mkdocs.yml")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("build", help="build the site; the old site stays unless the build succeeds")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.add_argument("-d", "--site-dir", default=None)
+    p.add_argument("-s", "--strict", action="store_true", help="fail on warnings")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("schema", help="write the JSON Schemas that editors use to complete and check fields")
+    p.add_argument("-o", "--output", default="schema")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,324 @@
+"""Turn a loaded ledger into page HTML through the Jinja templates under overrides/portal/.
+
+:class:`Site` computes everything derived once per build (due states, counts,
+the ranking, which page shows which task) and renders a page by key. It knows
+nothing of MkDocs: the hook gives it each page's URL and a way to find the URL
+of another page, so that tests can render without a build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import markdown
+import nh3
+from markupsafe import Markup, escape
+
+from portal import model
+from portal.config import PortalConfig
+from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS
+from portal.load import department_for
+from portal.schedule import DueState, due_state, next_due
+from portal.stats import Counts, DeptRow, count, department_rows
+
+STATUS_ICONS = {
+    "not_started": "circle-outline",
+    "in_progress": "progress-clock",
+    "done": "check-circle",
+    "ongoing": "autorenew",
+    "suspended": "pause-circle",
+    "cancelled": "cancel",
+}
+STATE_ICONS = {"overdue": "alert-circle", "due_soon": "clock-alert-outline", "closed": "check", "upcoming": "calendar"}
+FLAG_ICON = "flag"
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li", "a", "blockquote", "del", "sup", "sub",
+    "hr", "table", "thead", "tbody", "tr", "th", "td", "h4", "h5", "h6", "span",
+}
+MARKDOWN_HINT = re.compile(r"[*_`\[\]<>#|~\\]|^\s*(?:[-+]|\d+\.)\s|\n\s*\n", re.MULTILINE)
+
+
+@dataclass(slots=True)
+class PageSpec:
+    """A page the portal generates: where it lives and what it shows."""
+
+    key: str
+    src_uri: str
+    kind: str
+    title: str
+    plan: model.Plan | None = None
+    section: model.Section | None = None
+    dept: DeptRow | None = None
+    children: list[PageSpec] = field(default_factory=list)  # sub-pages, for the navigation
+
+
+@dataclass(slots=True)
+class TocItem:
+    title: str
+    id: str
+    level: int
+    children: list[TocItem] = field(default_factory=list)
+
+
+class Site:
+    """Everything one build shows, computed once; renders pages by key."""
+
+    def __init__(self, ledger: model.Ledger, as_of: dt.date, cfg: PortalConfig, template_dir: Path) -> None:
+        self.ledger = ledger
+        self.as_of = as_of
+        self.cfg = cfg
+        self.lang = cfg.lang
+        self.L = LABELS[self.lang]
+        self.tasks = ledger.tasks()
+        self.states: dict[str, DueState] = {
+            t.id: due_state(t, as_of, cfg.due_soon_days) for t in self.tasks
+        }
+        self.counts = count(self.tasks, self.states)
+        self.depts = department_rows(ledger, self.states, cfg.ranking)
+        self.dept_rows = {r.dept.name: r for r in self.depts}
+        self.pages: dict[str, PageSpec] = {}
+        self.task_page: dict[str, str] = {}  # task id -> key of the page with its card
+        self.nav = self._plan_pages()
+        self.by_src = {spec.src_uri: spec for spec in self.pages.values()}
+        self.env = self._environment(template_dir)
+        self._md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+
+    # --- the pages -------------------------------------------------------------------------------------------
+
+    def _add(self, spec: PageSpec) -> PageSpec:
+        self.pages[spec.key] = spec
+        return spec
+
+    def _plan_pages(self) -> list[PageSpec]:
+        """Every generated page, as a navigation tree in reading order."""
+        L = self.L
+        nav = [self._add(PageSpec("dashboard", "index.md", "dashboard", L["dashboard"]))]
+        for plan in self.ledger.plans:
+            overview = self._add(PageSpec(f"plan:{plan.id}", f"{plan.id}/index.md", "plan",
+                                          L["plan_overview"] if len(self.ledger.plans) == 1 else plan.title, plan))
+            overview.children = [self._section_page(plan, s) for s in plan.sections]
+            nav.append(overview)
+        nav.append(self._add(PageSpec("table", "table.md", "table", L["table"])))
+        nav.append(self._add(PageSpec("overdue", "overdue.md", "overdue", L["overdue_page"])))
+        depts = self._add(PageSpec("departments", "departments/index.md", "departments", L["departments"]))
+        for row in self.depts:
+            depts.children.append(self._add(PageSpec(f"dept:{row.dept.slug}", f"departments/{row.dept.slug}.md",
+                                                     "department", row.dept.name, dept=row)))
+        nav.append(depts)
+        return nav
+
+    def _section_page(self, plan: model.Plan, section: model.Section) -> PageSpec:
+        key = f"section:{plan.id}:{section.id}"
+        spec = self._add(PageSpec(key, f"{plan.id}/{section.id}.md", "section", section_title(section), plan,
+                                  section))
+        for task in section.tasks:
+            self.task_page[task.id] = key
+        for sub in section.sections:
+            if sub.depth <= self.cfg.page_depth:
+                spec.children.append(self._section_page(plan, sub))
+            else:
+                for task in sub.walk_tasks():
+                    self.task_page[task.id] = key
+        return spec
+
+    def inline_sections(self, section: model.Section) -> list[model.Section]:
+        """The sub-sections shown on a section's own page (those without a page of their own)."""
+        return [s for s in section.sections if s.depth > self.cfg.page_depth]
+
+    def page_sections(self, section: model.Section) -> list[model.Section]:
+        return [s for s in section.sections if s.depth <= self.cfg.page_depth]
+
+    # --- rendering -------------------------------------------------------------------------------------------
+
+    def render(
+        self, key: str, page_url: str, url_for: Callable[[str], str], intro: str = ""
+    ) -> tuple[str, list[TocItem]]:
+        """The HTML and table of contents of the page ``key`` at ``page_url``.
+
+        ``url_for(src_uri)`` gives the site URL of another page; links are made
+        relative to ``page_url`` so the site works from any folder and from disk.
+        """
+        spec = self.pages[key]
+
+        def href(target: str, anchor: str = "") -> str:
+            url = relative_url(url_for(self.pages[target].src_uri), page_url)
+            return f"{url}#{anchor}" if anchor else url
+
+        def task_href(task: model.Task) -> str:
+            return href(self.task_page[task.id], task.id)
+
+        def dept_href(name: str) -> str:
+            return href(f"dept:{department_for(self.ledger, name).slug}")
+
+        template = self.env.get_template(f"{spec.kind}.html")
+        html = template.render(
+            page=spec, site=self, intro=Markup(intro), href=href, task_href=task_href, dept_href=dept_href,
+            asset=lambda path: relative_url(path, page_url),
+        )
+        return html, self.toc(spec)
+
+    def toc(self, spec: PageSpec) -> list[TocItem]:
+        """Sections and task cards of a section page; none for other pages."""
+        if spec.section is None:
+            return []
+
+        def items(section: model.Section, level: int) -> list[TocItem]:
+            out = [TocItem(task_title(t), t.id, level) for t in section.tasks]
+            for sub in self.inline_sections(section):
+                out.append(TocItem(section_title(sub), sub.id, level, items(sub, level + 1)))
+            return out
+
+        return items(spec.section, 2)
+
+    # --- helpers the templates call ----------------------------------------------------------------------------
+
+    def _environment(self, template_dir: Path) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(template_dir)),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        env.globals.update(
+            L=self.L,
+            as_of=self.as_of,
+            icon=icon,
+            status_label=self.status_label,
+            status_icon=lambda t: STATUS_ICONS[t if isinstance(t, str) else t.status.value],
+            tasks_in_state=self.tasks_in_state,
+            state=lambda t: self.states[t.id],
+            counts=lambda tasks: count(tasks, self.states),
+            section_title=section_title,
+            task_title=task_title,
+            term_label=lambda t: TERM_LABELS[self.lang][t.term.value] if t.term else "",
+            fmt_date=self.fmt_date,
+            due_text=self.due_text,
+            part_due=lambda p: next_due(p, self.as_of),
+            next_deadlines=self.next_deadlines,
+            latest_updates=self.latest_updates,
+            section_of=self.section_of,
+            label=lambda key, **kw: self.L[key].format(**kw),
+            statuses=[s.value for s in model.Status],
+            status_labels=STATUS_LABELS[self.lang],
+        )
+        env.filters["md"] = self.markdown
+        env.filters["date"] = self.fmt_date
+        return env
+
+    def status_label(self, task_or_key: model.Task | str) -> str:
+        key = task_or_key if isinstance(task_or_key, str) else task_or_key.status.value
+        return STATUS_LABELS[self.lang][key]
+
+    def fmt_date(self, d: dt.date | None, short: bool = False) -> str:
+        if d is None:
+            return ""
+        if self.lang == "en":
+            return d.isoformat()
+        if short and d.year == self.as_of.year:
+            return f"{d.month}月{d.day}日"
+        return f"{d.year}年{d.month}月{d.day}日"
+
+    def due_text(self, state: DueState) -> str:
+        """Words for a due state: 逾期 12 天, 还剩 3 天, 今天到期."""
+        if state.days is None:
+            return ""
+        if state.state == "overdue":
+            return self.L["days_overdue"].format(n=-state.days)
+        if state.days == 0:
+            return self.L["due_today"]
+        return self.L["days_left"].format(n=state.days)
+
+    def next_deadlines(self, limit: int = 10) -> list[model.Task]:
+        """Open tasks by their next due date, overdue first."""
+        open_ = [t for t in self.tasks if self.states[t.id].due and self.states[t.id].state in
+                 ("overdue", "due_soon", "upcoming")]
+        open_.sort(key=lambda t: (self.states[t.id].state != "overdue", self.states[t.id].due, t.id))
+        return [t for t in open_ if self.states[t.id].state != "overdue"][:limit]
+
+    def latest_updates(
+        self, limit: int = 10, tasks: list[model.Task] | None = None
+    ) -> list[tuple[model.Task, model.Update]]:
+        pairs = [(t, u) for t in (self.tasks if tasks is None else tasks) for u in t.updates]
+        pairs.sort(key=lambda p: (p[1].date, p[0].id), reverse=True)
+        return pairs[:limit]
+
+    def tasks_in_state(self, kind: str) -> list[model.Task]:
+        """Tasks whose due state is ``kind``, the earliest due first."""
+        tasks = [t for t in self.tasks if self.states[t.id].state == kind]
+        tasks.sort(key=lambda t: (self.states[t.id].due or dt.date.max, t.id))
+        return tasks
+
+    def section_of(self, task: model.Task) -> model.Section:
+        """The top-level section a task belongs to."""
+        plan = next(p for p in self.ledger.plans if p.id == task.plan_id)
+        return next(s for s in plan.sections if s.id == task.section_path[0])
+
+    def section_counts(self, section: model.Section) -> Counts:
+        return count(section.walk_tasks(), self.states)
+
+    @functools.cache  # noqa: B019 - one Site per build; texts repeat across pages
+    def markdown(self, text: str) -> Markup:
+        """Ledger Markdown as safe HTML: no raw HTML, no script links (nh3 sanitises the output)."""
+        if not text:
+            return Markup("")
+        if not MARKDOWN_HINT.search(text):
+            return Markup("<p>" + str(escape(text.strip())).replace("\n", "") + "</p>")
+        self._md.reset()
+        html = self._md.convert(str(escape(text)) if "<" in text else text)
+        clean = nh3.clean(html, tags=ALLOWED_TAGS, url_schemes={"http", "https", "mailto"},
+                          link_rel="noopener noreferrer")
+        return Markup(clean)
+
+
+def section_title(section: model.Section) -> str:
+    """'一、全面加强思想建设' — the printed number and the title, as the plan prints them."""
+    number = section.number
+    if number and not number.endswith(("、", ".", "．", "）", ")", " ")):
+        number += " "
+    return f"{number}{section.title}"
+
+
+def task_title(task: model.Task) -> str:
+    return f"{task.number}{task.title}" if task.number else task.title
+
+
+def relative_url(url: str, base: str) -> str:
+    """``url`` (site-relative) as seen from the page at ``base`` (site-relative)."""
+    if url.startswith(("http:", "https:", "mailto:")):
+        return url
+    base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
+    rel = posixpath.relpath("/" + url, "/" + base_dir.rstrip("/") if base_dir.strip("/") else "/")
+    if url.endswith("/") and not rel.endswith("/"):
+        rel += "/"
+    return "./" if rel in ("./", "./.", ".") else rel
+
+
+@functools.cache
+def icon(name: str, label: str = "") -> Markup:
+    """A Material Design icon as inline SVG (from mkdocs-material's bundled icons, so nothing is fetched)."""
+    path = _ICON_DIR / f"{name}.svg"
+    svg = path.read_text(encoding="utf-8")
+    if label:
+        attrs = f'class="pp-icon" role="img" aria-label="{escape(label)}"'
+    else:
+        attrs = 'class="pp-icon" aria-hidden="true"'
+    return Markup(svg.replace("<svg ", f"<svg {attrs} ", 1))
+
+
+def _material_icons() -> Path:
+    import material
+
+    return Path(material.__file__).parent / "templates" / ".icons" / "material"
+
+
+_ICON_DIR = _material_icons()
+
