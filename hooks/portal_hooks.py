@@ -31,7 +31,7 @@ from portal.render import PageSpec, Site, TocItem, section_title
 log = logging.getLogger("mkdocs.hooks.portal")
 
 _state: dict[str, Any] = {}
-_epoch_owned = "SOURCE_DATE_EPOCH" not in os.environ  # set by us, not by the user: ours to update
+_OWNED = "PORTAL_OWNS_SOURCE_DATE_EPOCH"  # marks a SOURCE_DATE_EPOCH that we set, not the user
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -50,9 +50,10 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 def _reproducible(as_of: dt.date) -> None:
     """The same ledger and as-of date give a byte-identical site: date the build by the as-of day."""
-    if _epoch_owned:
+    if "SOURCE_DATE_EPOCH" not in os.environ or os.environ.get(_OWNED):
         stamp = dt.datetime.combine(as_of, dt.time(), dt.UTC).timestamp()
         os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
+        os.environ[_OWNED] = "1"
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

@@ -20,7 +20,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "file_not_utf8": "文件不是 UTF-8 编码：请用 UTF-8 保存",
         "file_empty": "文件是空的：至少需要 plan 和 sections",
         "unknown_field": "未知字段“{key}”{hint}。可用字段：{allowed}",
-        "did_you_mean": "，是不是“{suggestion}”？",
+        "did_you_mean": "（是不是“{suggestion}”？）",
         "missing_field": "缺少必填字段“{key}”（{label}）",
         "duplicate_key": "字段“{key}”重复出现（第一次在第 {first} 行）：YAML 只会保留最后一个，请删除或合并",
         "expected_mapping": "这里应为“字段: 值”的映射，实际是{got}",
@@ -74,7 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "file_not_utf8": "the file is not UTF-8: save it as UTF-8",
         "file_empty": "the file is empty: it needs at least plan and sections",
         "unknown_field": "unknown field '{key}'{hint}. Allowed: {allowed}",
-        "did_you_mean": ", did you mean '{suggestion}'?",
+        "did_you_mean": " (did you mean '{suggestion}'?)",
         "missing_field": "missing required field '{key}' ({label})",
         "duplicate_key": "field '{key}' appears twice (first on line {first}): YAML keeps only the last one; "
         "remove or merge them",

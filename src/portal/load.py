@@ -46,8 +46,9 @@ def load(cfg: PortalConfig) -> Loaded:
             plan.path = rel
             plans.append(plan)
     _check_unique(ids, problems, cfg.lang)
-    for plan in plans:
-        _check_leads(plan, problems)
+    if not problems.errors:  # a lead that failed to read would otherwise also warn here
+        for plan in plans:
+            _check_leads(plan, problems)
     if problems.errors:
         raise LedgerError(problems, cfg.lang)
     as_of = cfg.as_of or today_in(plans[0].timezone if plans else "Asia/Shanghai")
@@ -63,7 +64,7 @@ def load_text(text: str, file: str = "tasks.yaml", *, as_of: dt.date | None = No
     ids: list[tuple[str, Node, str]] = []
     plan = read_plan(root, reader, registry, DEFAULT_REGISTRY, as_of, ids) if root is not None else None
     _check_unique(ids, problems, lang)
-    if plan is not None:
+    if plan is not None and not problems.errors:
         _check_leads(plan, problems)
     if problems.errors or plan is None:
         raise LedgerError(problems, lang)

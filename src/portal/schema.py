@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from portal import model
 from portal.i18n import STATUS_LABELS, message
 from portal.schedule import parse_deadline
@@ -44,7 +46,7 @@ INVALID: Any = _Invalid()
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-NAME_SPLIT_RE = re.compile(r"[、，,；;]\s*")
+NAME_PART_RE = re.compile(r"[^、，,；;\s][^、，,；;]*")
 URL_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 SAFE_SCHEMES = {"http", "https", "mailto"}
 
@@ -105,7 +107,7 @@ class Text(Spec):
         s = _scalar(node, ctx)
         if s is None:
             return INVALID
-        return s.value.strip() if s.style is None else s.value.rstrip("\n")
+        return s.value.strip() if not s.style else s.value.rstrip("\n")
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string"} if not self.markdown else {"type": "string", "contentMediaType": "text/markdown"}
@@ -277,8 +279,9 @@ class ListOf(Spec):
 
     def read(self, node: Node, ctx: Context) -> Any:
         if isinstance(node, ScalarNode) and self.split:
-            parts = [p for p in NAME_SPLIT_RE.split(node.value.strip()) if p]
-            return [v for v in (self.item.read(_sub_scalar(node, p), ctx) for p in parts) if v is not INVALID]
+            parts = NAME_PART_RE.finditer(node.value)
+            values = (self.item.read(_sub_scalar(node, m.start(), m[0]), ctx) for m in parts)
+            return [v for v in values if v is not INVALID]
         if not isinstance(node, SequenceNode):
             if self.single:
                 value = self.item.read(node, ctx)
@@ -302,9 +305,12 @@ class ListOf(Spec):
         return arr
 
 
-def _sub_scalar(node: ScalarNode, value: str) -> ScalarNode:
-    """A scalar standing for one part of a split string, at the string's position."""
-    return ScalarNode(TAG_STR, value, node.start_mark, node.end_mark, style='"')
+def _sub_scalar(node: ScalarNode, offset: int, value: str) -> ScalarNode:
+    """A scalar standing for one part of a split string, at that part's column when the string is plain."""
+    start = node.start_mark
+    if not node.style and "\n" not in node.value:
+        start = yaml.Mark(start.name, start.index + offset, start.line, start.column + offset, None, None)
+    return ScalarNode(TAG_STR, value.strip(), start, node.end_mark, style='"')
 
 
 @dataclass(slots=True)
@@ -621,7 +627,8 @@ RESPONSIBILITY = {
 
 def _build_task(v: dict[str, Any], node: MappingNode, ctx: Context) -> Any:
     status = model.Status(v.get("status", "not_started"))
-    _check_progress(v, node, ctx, status)
+    if "status" in v or value_node(node, "status") is node:  # an unreadable status is reported already
+        _check_progress(v, node, ctx, status)
     task = model.Task(
         id=v["id"],
         title=v["title"],

@@ -117,6 +117,9 @@ def compose_text(data: bytes | str, reader: Reader) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = (exc.problem or exc.context or "").strip()
+        if exc.context and exc.context_mark and exc.problem:
+            # libyaml notices an unclosed bracket or quote only at the next line: say where it began
+            problem += f" ({exc.context} {exc.context_mark.line + 1}:{exc.context_mark.column + 1})"
         reader.problems.add(Problem(reader.file, line, col, "yaml_syntax", (("problem", problem),)))
         return None
     except yaml.YAMLError as exc:
@@ -180,6 +183,6 @@ def is_null(node: Node | None) -> bool:
 def scalar_python(node: ScalarNode) -> object:
     """What a plain YAML loader would make of a scalar (for messages only)."""
     try:
-        return yaml.safe_load(node.value) if node.style is None else node.value
+        return yaml.safe_load(node.value) if not node.style else node.value
     except yaml.YAMLError:
         return node.value
