@@ -1,0 +1,64 @@
+"""Shared fixtures: copies of the project in temporary folders, and real builds of them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+PORTAL = Path(sys.executable).with_name("portal")
+PROJECT_FILES = ["mkdocs.yml", "tasks.yaml", "departments.yaml"]
+PROJECT_DIRS = ["content", "overrides", "hooks"]
+
+
+@dataclass
+class Build:
+    """The outcome of one `portal build`."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    site: Path
+
+    def page(self, rel: str) -> str:
+        return (self.site / rel).read_text(encoding="utf-8")
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the sample portal (config, ledger, registry, content, templates, hooks) in ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(REPO / name, dest / name)
+    for name in PROJECT_DIRS:
+        shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def run_build(project: Path, site: Path | None = None, env: dict[str, str] | None = None,
+              command: str = "build") -> Build:
+    """Run `portal build` (or another subcommand) on a project in a fresh process, as a user would."""
+    site = site or project / "site"
+    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
+    full_env.pop("SOURCE_DATE_EPOCH", None)
+    full_env.pop("PORTAL_OWNS_SOURCE_DATE_EPOCH", None)
+    args = [str(PORTAL), command, "-f", str(project / "mkdocs.yml")]
+    if command == "build":
+        args += ["--strict", "-d", str(site)]
+    proc = subprocess.run(args, cwd=project, env=full_env, capture_output=True, text=True, timeout=600)
+    return Build(proc.returncode, proc.stdout, proc.stderr, site)
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The sample plan built once for the whole session, at its pinned as-of date."""
+    project = copy_project(tmp_path_factory.mktemp("sample"))
+    build = run_build(project)
+    assert build.returncode == 0, build.stderr
+    return build
