@@ -56,6 +56,19 @@ def _reproducible(as_of: dt.date) -> None:
         os.environ[_OWNED] = "1"
 
 
+def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
+    """`mkdocs serve` rebuilds when a ledger, the registry or a portal template is saved."""
+    cfg = _state["cfg"]
+    paths = [cfg.path(rel) for rel in cfg.ledgers]
+    if cfg.registry:
+        paths.append(cfg.path(cfg.registry))
+    paths.append(Path(config.theme.custom_dir or "overrides").resolve())
+    for path in paths:
+        if path.exists():
+            server.watch(str(path))
+    return server
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     loaded: Loaded = _state["loaded"]
     template_dir = Path(config.theme.custom_dir or "overrides") / "portal"
