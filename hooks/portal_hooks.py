@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
@@ -76,7 +77,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _state["site"] = site
     for spec in site.pages.values():
         if files.get_file_from_path(spec.src_uri) is None:
-            front = json.dumps({"title": spec.title}, ensure_ascii=False)
+            front = json.dumps({"title": _html(spec.title)}, ensure_ascii=False)
             files.append(File.generated(config, spec.src_uri, content=f"---\n{front}\n---\n"))
     titles = {(p.id, s.id): section_title(s) for p in loaded.ledger.plans for s in p.sections}
     files.append(File.generated(config, "tasks.json", content=to_json(loaded.ledger, site.states, loaded.as_of,
@@ -92,8 +93,8 @@ def _nav(site: Site, files: Files) -> list[Any]:
 
     def entry(spec: PageSpec) -> Any:
         if not spec.children:
-            return {spec.title: spec.src_uri}
-        return {spec.title: [spec.src_uri, *(entry(c) for c in spec.children)]}
+            return {_html(spec.title): spec.src_uri}
+        return {_html(spec.title): [spec.src_uri, *(entry(c) for c in spec.children)]}
 
     nav: list[Any] = []
     for spec in site.nav:
@@ -126,7 +127,12 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     return rendered
 
 
+def _html(text: str) -> str:
+    """Ledger text as HTML: MkDocs' templates print page, nav and TOC titles without escaping."""
+    return str(escape(text))
+
+
 def _anchor(item: TocItem) -> AnchorLink:
-    link = AnchorLink(item.title, item.id, item.level)
+    link = AnchorLink(_html(item.title), item.id, item.level)
     link.children = [_anchor(c) for c in item.children]
     return link

@@ -89,7 +89,7 @@ class Site:
         self.nav = self._plan_pages()
         self.by_src = {spec.src_uri: spec for spec in self.pages.values()}
         self.env = self._environment(template_dir)
-        self._md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+        self._md = _markdown()
 
     # --- the pages -------------------------------------------------------------------------------------------
 
@@ -271,12 +271,20 @@ class Site:
         if not text:
             return Markup("")
         if not MARKDOWN_HINT.search(text):
-            return Markup("<p>" + str(escape(text.strip())).replace("\n", "") + "</p>")
+            return Markup("<p>" + str(escape(text.strip())).replace("\n", "<br>\n") + "</p>")
         self._md.reset()
-        html = self._md.convert(str(escape(text)) if "<" in text else text)
+        html = self._md.convert(text)
         clean = nh3.clean(html, tags=ALLOWED_TAGS, url_schemes={"http", "https", "mailto"},
                           link_rel="noopener noreferrer")
         return Markup(clean)
+
+
+def _markdown() -> markdown.Markdown:
+    """Markdown for ledger text: raw HTML is not recognised, so '<script>' stays text (escaped)."""
+    md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
 
 
 def section_title(section: model.Section) -> str:
