@@ -203,13 +203,13 @@ class Number(Spec):
         s = _scalar(node, ctx)
         if s is None:
             return INVALID
-        if s.tag == TAG_INT:
-            return int(s.value.replace("_", ""), 0) if s.value.isdigit() else int(float(s.value))
-        if s.tag == TAG_FLOAT:
+        if s.tag in (TAG_INT, TAG_FLOAT):
+            # Read figures as decimal, as people write them: '05' is five, not YAML 1.1 octal.
             try:
-                return float(s.value)
+                number = float(s.value.replace("_", ""))
             except ValueError:
-                return s.value
+                return s.value  # 3:1, 0x1F …: keep the text as written
+            return int(number) if number.is_integer() and s.tag == TAG_INT else number
         return s.value
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
@@ -378,7 +378,7 @@ class Obj(Spec):
                 continue
             if is_null(value_node):
                 if f.required:
-                    ctx.reader.error(value_node, "empty_value", key=key)
+                    ctx.reader.error(value_node, "empty_value", key=key, label=f.label)
                     ok = False
                 continue
             value = f.spec.read(value_node, ctx)
@@ -398,7 +398,8 @@ class Obj(Spec):
         by_label = {f.label: k for k, f in self.fields.items()}
         suggestion = by_label.get(key) or did_you_mean(key, list(self.fields))
         hint = _hint(ctx, suggestion)
-        allowed = ", ".join(self.fields)
+        allowed = "、".join(f"{k}（{f.label}）" for k, f in self.fields.items()) if ctx.reader.lang == "zh" else (
+            ", ".join(self.fields))
         ctx.reader.error(key_node, "unknown_field", key=key, hint=hint, allowed=allowed)
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
@@ -551,7 +552,16 @@ TERM = Choice({t.value: model.TERM_ZH[t] for t in model.Term}, label="整改期�
 DEPT_KIND = Choice({"department": "科室", "unit": "单位", "group": "集体"}, label="单位类型",
                    aliases={"直属单位": "unit", "部门": "department"})
 
-NAMES = ListOf(Names(), split=True)
+@dataclass(slots=True)
+class NameList(ListOf):
+    """Department names; a name written twice (or as a name and its alias) counts once."""
+
+    def read(self, node: Node, ctx: Context) -> Any:
+        names = ListOf.read(self, node, ctx)
+        return names if names is INVALID else list(dict.fromkeys(names))
+
+
+NAMES = NameList(Names(), split=True)
 
 
 def _build_update(v: dict[str, Any], node: MappingNode, ctx: Context) -> Any:
@@ -627,7 +637,10 @@ RESPONSIBILITY = {
 
 def _build_task(v: dict[str, Any], node: MappingNode, ctx: Context) -> Any:
     status = model.Status(v.get("status", "not_started"))
-    if "status" in v or value_node(node, "status") is node:  # an unreadable status is reported already
+    # Check progress only against a status the user wrote and we read: a misspelt key or an
+    # unreadable value is reported already, and the default status would only add a false error.
+    keys = {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
+    if keys <= TASK.fields.keys() and ("status" in v or "status" not in keys):
         _check_progress(v, node, ctx, status)
     task = model.Task(
         id=v["id"],

@@ -114,13 +114,7 @@ def compose_text(data: bytes | str, reader: Reader) -> Node | None:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = (exc.problem or exc.context or "").strip()
-        if exc.context and exc.context_mark and exc.problem:
-            # libyaml notices an unclosed bracket or quote only at the next line: say where it began
-            problem += f" ({exc.context} {exc.context_mark.line + 1}:{exc.context_mark.column + 1})"
-        reader.problems.add(Problem(reader.file, line, col, "yaml_syntax", (("problem", problem),)))
+        reader.problems.add(_syntax_problem(exc, reader))
         return None
     except yaml.YAMLError as exc:
         reader.problems.add(Problem(reader.file, 0, 0, "yaml_syntax", (("problem", str(exc)),)))
@@ -128,6 +122,47 @@ def compose_text(data: bytes | str, reader: Reader) -> Node | None:
     if node is None:
         reader.error(None, "file_empty")
     return node
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, reader: Reader) -> Problem:
+    """A syntax error at the place to fix, explained in the reader's language."""
+    mark = exc.problem_mark or exc.context_mark
+    context = exc.context or ""
+    # libyaml notices an unclosed bracket or quote only where the next thing starts: point at the opening.
+    if exc.context_mark and any(w in context for w in ("flow", "quoted")):
+        mark = exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    raw = (exc.problem or context).strip()
+    problem = explain_yaml_problem(raw, context, reader.lang)
+    return Problem(reader.file, line, col, "yaml_syntax", (("problem", problem),))
+
+
+#: libyaml's commonest complaints in the words of the people who edit ledgers.
+_YAML_PROBLEMS_ZH = [
+    ("mapping values are not allowed", "这里不能出现“字段: 值”：常见原因是缩进不对，或文字里有未加引号的英文冒号"),
+    ("did not find expected key", "缩进不对：同一层的字段要对齐"),
+    ("did not find expected '-' indicator", "列表缩进不对：同一列表的各项“- ”要对齐"),
+    ("did not find expected ',' or ']'", "方括号 [ 没有闭合"),
+    ("did not find expected ',' or '}'", "花括号 { 没有闭合"),
+    ("found unexpected end of stream", "引号没有闭合"),
+    ("could not find expected ':'", "缺少冒号“:”，或引号没有闭合"),
+    ("found character that cannot start any token",
+     "出现了不能作为开头的字符（如制表符 Tab、@ 或 `）：请改用空格或给文字加引号"),
+    ("found undefined alias", "引用了未定义的别名（*）"),
+    ("block sequence entries are not allowed", "这里不能开始列表：请检查“- ”的缩进"),
+    ("expected <block end>, but found", "缩进不对：这一行比上一层少缩进或多缩进了"),
+]
+
+
+def explain_yaml_problem(problem: str, context: str, lang: str) -> str:
+    """libyaml's message, with a Chinese explanation in front when we know it."""
+    original = f"{context}: {problem}" if context and context not in problem else problem
+    if lang != "zh":
+        return original
+    for key, words in _YAML_PROBLEMS_ZH:
+        if key in original:
+            return f"{words}（{original}）"
+    return original
 
 
 def _offset_to_line(data: bytes, offset: int) -> tuple[int, int]:
