@@ -74,6 +74,17 @@ class Spec:
         raise NotImplementedError
 
 
+class ScalarSpec(Spec):
+    """A single value: anything else is reported, the scalar itself is read by ``read_scalar``."""
+
+    def read(self, node: Node, ctx: Context) -> Any:
+        s = _scalar(node, ctx)
+        return INVALID if s is None else self.read_scalar(s, ctx)
+
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
+        raise NotImplementedError
+
+
 def _scalar(node: Node, ctx: Context) -> ScalarNode | None:
     if isinstance(node, ScalarNode):
         return node
@@ -98,15 +109,12 @@ def did_you_mean(value: str, options: list[str]) -> str:
 
 
 @dataclass(slots=True)
-class Text(Spec):
+class Text(ScalarSpec):
     """Plain text; any scalar is taken as written."""
 
     markdown: bool = False
 
-    def read(self, node: Node, ctx: Context) -> Any:
-        s = _scalar(node, ctx)
-        if s is None:
-            return INVALID
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         return s.value.strip() if not s.style else s.value.rstrip("\n")
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
@@ -114,13 +122,10 @@ class Text(Spec):
 
 
 @dataclass(slots=True)
-class Ident(Spec):
+class Ident(ScalarSpec):
     """A stable id used in URLs: letters, digits, '.', '-', '_'; must be a YAML string."""
 
-    def read(self, node: Node, ctx: Context) -> Any:
-        s = _scalar(node, ctx)
-        if s is None:
-            return INVALID
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         if s.tag != TAG_STR:
             value = scalar_python(s)
             typ = message(ctx.reader.lang, kind_of(s), {})
@@ -137,15 +142,12 @@ class Ident(Spec):
 
 
 @dataclass(slots=True)
-class Integer(Spec):
+class Integer(ScalarSpec):
     minimum: int | None = None
     maximum: int | None = None
     allow_percent_sign: bool = False
 
-    def read(self, node: Node, ctx: Context) -> Any:
-        s = _scalar(node, ctx)
-        if s is None:
-            return INVALID
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         raw = s.value.strip()
         if self.allow_percent_sign:
             raw = raw.removesuffix("%").removesuffix("％").strip()
@@ -180,11 +182,8 @@ def parse_date(text: str) -> dt.date | None:
 
 
 @dataclass(slots=True)
-class Date(Spec):
-    def read(self, node: Node, ctx: Context) -> Any:
-        s = _scalar(node, ctx)
-        if s is None:
-            return INVALID
+class Date(ScalarSpec):
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         value = parse_date(s.value)
         if value is None:
             ctx.reader.error(s, "bad_date", value=s.value)
@@ -196,13 +195,10 @@ class Date(Spec):
 
 
 @dataclass(slots=True)
-class Number(Spec):
+class Number(ScalarSpec):
     """A number, or a text such as '100%' or '全覆盖' where a figure does not fit."""
 
-    def read(self, node: Node, ctx: Context) -> Any:
-        s = _scalar(node, ctx)
-        if s is None:
-            return INVALID
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         if s.tag in (TAG_INT, TAG_FLOAT):
             # Read figures as decimal, as people write them: '05' is five, not YAML 1.1 octal.
             try:
@@ -217,17 +213,14 @@ class Number(Spec):
 
 
 @dataclass(slots=True)
-class Choice(Spec):
+class Choice(ScalarSpec):
     """One of a set of stable keys, written as the key or as its Chinese label."""
 
     options: Mapping[str, str]  # key -> Chinese label
     label: str
     aliases: Mapping[str, str] = field(default_factory=dict)  # extra spellings -> key
 
-    def read(self, node: Node, ctx: Context) -> Any:
-        s = _scalar(node, ctx)
-        if s is None:
-            return INVALID
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         raw = s.value.strip()
         lookup = {k: k for k in self.options} | {v: k for k, v in self.options.items()} | dict(self.aliases)
         key = lookup.get(raw) or lookup.get(raw.lower())
@@ -251,13 +244,10 @@ def _hint(ctx: Context, suggestion: str) -> str:
 
 
 @dataclass(slots=True)
-class Url(Spec):
+class Url(ScalarSpec):
     """A link: http(s), mailto or a relative path; never javascript: or data:."""
 
-    def read(self, node: Node, ctx: Context) -> Any:
-        s = _scalar(node, ctx)
-        if s is None:
-            return INVALID
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         value = s.value.strip()
         m = URL_SCHEME_RE.match(value)
         if (m and m[1].lower() not in SAFE_SCHEMES) or not value or any(c in value for c in "\"<>\n"):
@@ -314,13 +304,10 @@ def _sub_scalar(node: ScalarNode, offset: int, value: str) -> ScalarNode:
 
 
 @dataclass(slots=True)
-class Names(Spec):
+class Names(ScalarSpec):
     """A department or unit name, checked against the registry and resolved from aliases."""
 
-    def read(self, node: Node, ctx: Context) -> Any:
-        s = _scalar(node, ctx)
-        if s is None:
-            return INVALID
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         name = s.value.strip()
         if not ctx.registry:
             return name
@@ -514,11 +501,8 @@ def _build_part(v: dict[str, Any], node: MappingNode, ctx: Context) -> Any:
     return INVALID
 
 
-class _Bool(Spec):
-    def read(self, node: Node, ctx: Context) -> Any:
-        s = _scalar(node, ctx)
-        if s is None:
-            return INVALID
+class _Bool(ScalarSpec):
+    def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         return s.value.strip().lower() in {"true", "yes", "on", "是", "1"}
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
