@@ -49,12 +49,28 @@ def _deadline(d: model.Deadline | None) -> dict[str, Any] | None:
     return {"text": d.text, "parts": parts}
 
 
-def task_record(task: model.Task, state: DueState, lang: str) -> dict[str, Any]:
-    """A task as a JSON-ready mapping, with derived fields."""
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _deadline_from(d: dict[str, Any] | None) -> model.Deadline | None:
+    if d is None:
+        return None
+    parts = [
+        model.DeadlinePart(
+            kind=p["kind"], text=p["text"], due=_day(p["due"]), start=_day(p["start"]),
+            every=model.Every(p["every"]) if p["every"] else None,
+            weekday=None if p["weekday"] is None else p["weekday"] - 1, done=_day(p["done"]),
+        )
+        for p in d["parts"]
+    ]
+    return model.Deadline(d["text"], parts)
+
+
+def task_fields(task: model.Task) -> dict[str, Any]:
+    """A task's own fields as plain JSON data (responsibility as inherited); the inverse of task_from_fields."""
     return {
         "id": task.id,
-        "plan": task.plan_id,
-        "section_path": list(task.section_path),
         "number": task.number,
         "title": task.title,
         "details": task.details,
@@ -64,7 +80,6 @@ def task_record(task: model.Task, state: DueState, lang: str) -> dict[str, Any]:
         "deadline": _deadline(task.deadline),
         "term": task.term.value if task.term else None,
         "status": task.status.value,
-        "status_label": STATUS_LABELS[lang][task.status.value],
         "percent": task.percent,
         "closed": _date(task.closed),
         "problem": task.problem,
@@ -73,6 +88,31 @@ def task_record(task: model.Task, state: DueState, lang: str) -> dict[str, Any]:
         "updates": [{"date": u.date.isoformat(), "text": u.text, "by": u.by} for u in task.updates],
         "evidence": [{"title": e.title, "url": e.url} for e in task.evidence],
         "tags": task.tags,
+    }
+
+
+def task_from_fields(d: dict[str, Any]) -> model.Task:
+    """A task from the data task_fields made."""
+    return model.Task(
+        id=d["id"], title=d["title"], number=d["number"], details=d["details"], leader=d["leader"],
+        lead=list(d["lead"]), units=list(d["units"]), deadline=_deadline_from(d["deadline"]),
+        term=model.Term(d["term"]) if d["term"] else None, status=model.Status(d["status"]), percent=d["percent"],
+        closed=_day(d["closed"]), problem=d["problem"], measures=list(d["measures"]),
+        metrics=[model.Metric(m["name"], m["target"], m["actual"], m["unit"]) for m in d["metrics"]],
+        updates=[model.Update(dt.date.fromisoformat(u["date"]), u["text"], u["by"]) for u in d["updates"]],
+        evidence=[model.Evidence(e["title"], e["url"]) for e in d["evidence"]], tags=list(d["tags"]),
+    )
+
+
+def task_record(task: model.Task, state: DueState, lang: str) -> dict[str, Any]:
+    """A task as a JSON-ready mapping, with where it sits and its derived fields."""
+    fields = task_fields(task)
+    return {
+        "id": fields.pop("id"),
+        "plan": task.plan_id,
+        "section_path": list(task.section_path),
+        **fields,
+        "status_label": STATUS_LABELS[lang][task.status.value],
         "due_state": state.state,
         "due": _date(state.due),
         "days_to_due": state.days,
