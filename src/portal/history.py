@@ -1,0 +1,156 @@
+"""The versions of a ledger file in git, oldest first.
+
+Like git-history's ``iterate_file_versions``: one ``git log`` lists every commit
+that touched the file (following renames), with the blob ids of the file in the
+commit and in its parents, and one ``git cat-file --batch`` process serves the
+blobs. Nothing here parses YAML or compares versions: see versions and changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+NULL_BLOB = "0" * 40
+RECORD = "\x1e"
+FIELD = "\x1f"
+LOG_FORMAT = FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%s"])
+
+
+class GitError(Exception):
+    """git could not answer; the message is git's own."""
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    date: dt.datetime  # author date, aware
+    committed: dt.datetime  # committer date, aware
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileVersion:
+    """The ledger file as one commit left it, and as each parent had it."""
+
+    commit: Commit
+    path: str  # the file's path in this commit
+    blob: str | None  # None when the commit deleted the file
+    parent_blobs: tuple[str | None, ...]  # None where a parent did not have it
+
+
+def git(root: Path, *args: str, check: bool = True) -> str:
+    """Run git in ``root``; output decoded as UTF-8, undecodable bytes replaced (old commits may be GBK)."""
+    proc = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=root, capture_output=True)
+    if check and proc.returncode != 0:
+        raise GitError(proc.stderr.decode("utf-8", "replace").strip())
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def repo_root(start: Path) -> Path | None:
+    """The top of the git work tree containing ``start``, or None outside git (or without git)."""
+    try:
+        out = git(start, "rev-parse", "--show-toplevel")
+    except (GitError, FileNotFoundError, NotADirectoryError):
+        return None
+    return Path(out.strip())
+
+
+def is_shallow(root: Path) -> bool:
+    return git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+
+def head(root: Path) -> str | None:
+    out = git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    return out or None
+
+
+def iterate_file_versions(root: Path, path: str, rev: str = "HEAD") -> Iterator[FileVersion]:
+    """Every commit reachable from ``rev`` that changed ``path`` (following renames), oldest first.
+
+    Merges that only took one side are left out by git's history simplification;
+    a merge that resolved a conflict in the file is kept, with the file in each parent.
+    """
+    if head(root) is None:
+        return
+    out = git(root, "log", rev, "--follow", "-M", "--raw", "-c", "--no-abbrev", "--encoding=UTF-8",
+              f"--format={RECORD}{LOG_FORMAT}", "--", path)
+    versions = [v for v in (_parse_record(r) for r in out.split(RECORD)[1:]) if v is not None]
+    yield from reversed(versions)
+
+
+def _parse_record(record: str) -> FileVersion | None:
+    header, _, raw = record.partition("\n")
+    sha, parents, author, email, adate, cdate, subject = header.split(FIELD, 6)
+    commit = Commit(sha, tuple(parents.split()), author, email, dt.datetime.fromisoformat(adate),
+                    dt.datetime.fromisoformat(cdate), subject)
+    for line in raw.splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, _, paths = line.partition("\t")
+        fields = meta.lstrip(":").split()
+        n = meta.count(":", 0, len(meta) - len(meta.lstrip(":")))  # one colon per parent
+        blobs = fields[n + 1: 2 * n + 2]
+        status = fields[-1]
+        path = paths.split("\t")[-1]
+        *parent_blobs, blob = blobs
+        if "D" in status and blob == NULL_BLOB:
+            return FileVersion(commit, path, None, tuple(_blob(b) for b in parent_blobs))
+        return FileVersion(commit, path, _blob(blob), tuple(_blob(b) for b in parent_blobs))
+    return None
+
+
+def _blob(sha: str) -> str | None:
+    return None if sha == NULL_BLOB else sha
+
+
+class Blobs:
+    """Blob contents through one long-running ``git cat-file --batch``."""
+
+    def __init__(self, root: Path) -> None:
+        self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE)
+
+    def read(self, sha: str) -> bytes:
+        assert self._proc.stdin and self._proc.stdout
+        self._proc.stdin.write(sha.encode() + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().split()
+        if len(header) < 3 or header[1] == b"missing":
+            raise GitError(f"missing object {sha}")
+        data = self._proc.stdout.read(int(header[2]))
+        self._proc.stdout.read(1)  # the newline after the contents
+        return data
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait()
+
+    def __enter__(self) -> Blobs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def show(root: Path, rev: str, path: str) -> bytes | None:
+    """The file at ``rev``, or None when it is not there."""
+    proc = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def merge_base(root: Path, candidates: tuple[str, ...] = ("origin/HEAD", "origin/main", "origin/master", "main",
+                                                          "master")) -> str | None:
+    """Where the current branch left the main branch: the base a merge request is compared with."""
+    for ref in candidates:
+        out = git(root, "merge-base", "HEAD", ref, check=False).strip()
+        if out:
+            return out
+    return head(root)
