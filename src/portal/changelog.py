@@ -1,0 +1,265 @@
+"""The ledger's history: changes per commit, per task, postponements, and progress over time.
+
+Walks each ledger file's versions (history), reads each version's state
+(versions), diffs it against the version its parent had (changes) and keeps the
+result on disk keyed by commit and blob ids, so that after one new commit a
+rebuild reads one new version and looks up the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from portal.changes import Change, diff_states
+from portal.config import PortalConfig
+from portal.export import task_from_fields
+from portal.history import Blobs, Commit, FileVersion, GitError, is_shallow, iterate_file_versions, repo_root
+from portal.schedule import due_state, month_end
+from portal.versions import Cache, LedgerState, StateReader, VersionError
+
+CACHE_VERSION = 1  # bump when the cached data changes shape
+WEEKLY_SPAN_DAYS = 120  # a shorter history is charted week by week, a longer one month by month
+
+
+@dataclass(slots=True)
+class Entry:
+    """One commit's changes to one ledger file."""
+
+    commit: Commit
+    file: str
+    changes: list[Change]
+
+
+@dataclass(slots=True)
+class Skipped:
+    """A version that does not parse: reported, not fatal."""
+
+    file: str
+    commit: Commit
+    message: str
+
+
+@dataclass(slots=True)
+class Point:
+    """Counts at the end of a week or month."""
+
+    date: dt.date
+    done: int
+    in_progress: int
+    overdue: int
+    total: int
+
+
+@dataclass(slots=True)
+class History:
+    available: bool = False  # a git work tree in which the ledger was committed
+    shallow: bool = False
+    entries: list[Entry] = field(default_factory=list)  # oldest first
+    skipped: list[Skipped] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+    granularity: str = "month"
+    timezone: str = "Asia/Shanghai"
+
+    def by_task(self) -> dict[str, list[tuple[Entry, Change]]]:
+        """Each task's changes, newest first."""
+        out: dict[str, list[tuple[Entry, Change]]] = {}
+        for entry in reversed(self.entries):
+            for change in entry.changes:
+                out.setdefault(change.task, []).append((entry, change))
+        return out
+
+    def postponements(self) -> Counter[str]:
+        """How many times each task's deadline was moved later."""
+        return Counter(c.task for e in self.entries for c in e.changes if c.postponed)
+
+    def by_month(self) -> list[tuple[str, list[Entry]]]:
+        """Entries grouped by month (YYYY-MM, plan time zone), newest month and newest entry first."""
+        groups: dict[str, list[Entry]] = {}
+        for entry in sorted(self.entries, key=lambda e: e.commit.date, reverse=True):
+            groups.setdefault(self.local(entry.commit.date).strftime("%Y-%m"), []).append(entry)
+        return list(groups.items())
+
+    def local(self, when: dt.datetime) -> dt.datetime:
+        return when.astimezone(ZoneInfo(self.timezone))
+
+
+Progress = Callable[[int, int], None]
+
+
+def load_history(cfg: PortalConfig, timezone: str, progress: Progress | None = None) -> History:
+    """The history of every ledger in the settings; an empty one outside git or before the first commit."""
+    root = repo_root(cfg.root)
+    history = History(timezone=timezone)
+    if root is None:
+        return history
+    cache = Cache(cfg.path(cfg.cache_dir) / "history.sqlite" if cfg.cache_dir else None)
+    try:
+        with Blobs(root) as blobs:
+            walker = _Walker(StateReader(cache), cache, blobs, history)
+            files = [(rel, cfg.path(rel).relative_to(root).as_posix()) for rel in cfg.ledgers
+                     if cfg.path(rel).is_relative_to(root)]
+            versions = {rel: list(iterate_file_versions(root, path)) for rel, path in files}
+            todo = sum(len(v) for v in versions.values())
+            for rel, file_versions in versions.items():
+                walker.walk(rel, file_versions, progress, todo)
+            history.available = bool(history.entries or history.skipped)
+            history.shallow = is_shallow(root)
+            history.points = walker.points(versions)
+            history.granularity = walker.granularity
+    except GitError:
+        return History(timezone=timezone)
+    finally:
+        cache.close()
+    history.entries.sort(key=lambda e: (e.commit.date, e.commit.sha))
+    return history
+
+
+class _Walker:
+    """Reads versions in order, remembering the last good state of each blob it needs again."""
+
+    def __init__(self, reader: StateReader, cache: Cache, blobs: Blobs, history: History) -> None:
+        self.reader, self.cache, self.blobs, self.history = reader, cache, blobs, history
+        self._states: dict[str | None, LedgerState | None] = {None: None}
+        self.done = 0
+        self.granularity = "month"
+
+    def state(self, blob: str | None, file: str) -> LedgerState | None:
+        """The state of a blob (None: no file); VersionError when it does not parse."""
+        if blob not in self._states:
+            if len(self._states) > 64:  # only recent versions are asked for again
+                self._states = {None: None}
+            try:
+                text = self.blobs.read(blob).decode("utf-8-sig")  # type: ignore[arg-type]
+            except UnicodeDecodeError as exc:
+                raise VersionError(f"{file}: not UTF-8") from exc
+            self._states[blob] = self.reader.read(text, file)
+        return self._states[blob]
+
+    def walk(self, file: str, versions: list[FileVersion], progress: Progress | None, todo: int) -> None:
+        last_good: str | None = None  # blob of the last version that parsed
+        for version in versions:
+            self.done += 1
+            if progress:
+                progress(self.done, todo)
+            key = f"v{CACHE_VERSION}:{version.commit.sha}:{version.blob}"
+            cached = self.cache.get(key)
+            if cached is None:
+                cached = self._changes(version, last_good)
+                self.cache.put(key, cached)
+            if "error" in cached:
+                self.history.skipped.append(Skipped(file, version.commit, cached["error"]))
+                continue
+            self.history.entries.append(Entry(version.commit, file, [Change.from_json(c) for c in cached["changes"]]))
+            last_good = version.blob
+        self.cache.commit()
+
+    def _changes(self, version: FileVersion, last_good: str | None) -> dict[str, object]:
+        file = version.path  # messages name the file as it was called in that commit
+        try:
+            new = self.state(version.blob, file)
+        except VersionError as err:
+            return {"error": str(err)}
+        diffs = []
+        for parent in version.parent_blobs or (None,):
+            try:
+                old = self.state(parent, file)
+            except VersionError:  # a parent that does not parse: compare with the last version that did
+                old = self.state(last_good, file)
+            diffs.append(diff_states(old, new))
+        # a merge keeps only what it changed relative to every parent (its own conflict resolution)
+        common = set.intersection(*({_key(c) for c in d} for d in diffs))
+        return {"changes": [c.to_json() for c in diffs[0] if _key(c) in common]}
+
+    def points(self, versions: dict[str, list[FileVersion]]) -> list[Point]:
+        """Done, in progress and overdue at each week's or month's end, summed over the ledgers.
+
+        The last point is the day of the last commit, not today, so that the same history
+        always gives the same chart.
+        """
+        commits = sorted(v.commit.committed for vs in versions.values() for v in vs)
+        if not commits:
+            return []
+        tz = ZoneInfo(self.history.timezone)
+        first, last = commits[0].astimezone(tz).date(), commits[-1].astimezone(tz).date()
+        self.granularity = "week" if (last - first).days <= WEEKLY_SPAN_DAYS else "month"
+        out: list[Point] = []
+        for end in _period_ends(first, last, self.granularity):
+            when = min(end, last)
+            instant = dt.datetime.combine(when, dt.time.max, tz)
+            totals = Counter[str]()
+            for file, file_versions in versions.items():
+                current = [v for v in file_versions if v.commit.committed <= instant]
+                if current and current[-1].blob:
+                    totals.update(self._counts(current[-1].blob, file, when))
+            out.append(Point(when, totals["done"], totals["in_progress"], totals["overdue"], totals["total"]))
+        return out
+
+    def _counts(self, blob: str, file: str, when: dt.date) -> dict[str, int]:
+        key = f"n{CACHE_VERSION}:{blob}:{when.isoformat()}"
+        cached = self.cache.get(key)
+        if cached is None:
+            try:
+                state = self.state(blob, file)
+            except VersionError:
+                return {}
+            cached = counts_at(state.tasks.values() if state else [], when)
+            self.cache.put(key, cached)
+        return cached
+
+
+def counts_at(tasks: Iterable[object], when: dt.date) -> dict[str, int]:
+    """Status counts and overdue of task states as of ``when``."""
+    c: Counter[str] = Counter()
+    for state in tasks:
+        task = task_from_fields(state.data)  # type: ignore[attr-defined]
+        c["total"] += 1
+        c[task.status.value] += 1
+        if due_state(task, when).state == "overdue":
+            c["overdue"] += 1
+    return dict(c)
+
+
+def _key(change: Change) -> tuple[str, str, str]:
+    return (change.task, change.kind, repr(change.new))
+
+
+def _period_ends(first: dt.date, last: dt.date, granularity: str) -> list[dt.date]:
+    ends = []
+    if granularity == "week":
+        end = first + dt.timedelta(days=6 - first.weekday())
+        while True:
+            ends.append(end)
+            if end >= last:
+                return ends
+            end += dt.timedelta(days=7)
+    year, month = first.year, first.month
+    while True:
+        end = month_end(year, month)
+        ends.append(end)
+        if end >= last:
+            return ends
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def terminal_progress(label: str) -> Progress | None:
+    """A one-line progress bar on stderr when it is a terminal and the work is long enough to watch."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total < 50:
+            return
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
