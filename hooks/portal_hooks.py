@@ -23,6 +23,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
+from portal.changelog import History, load_history, terminal_progress
 from portal.config import read_config
 from portal.export import to_csv, to_json
 from portal.load import Loaded, load
@@ -73,7 +74,8 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     loaded: Loaded = _state["loaded"]
     template_dir = Path(config.theme.custom_dir or "overrides") / "portal"
-    site = Site(loaded.ledger, loaded.as_of, _state["cfg"], template_dir)
+    history = _history(_state["cfg"], loaded)
+    site = Site(loaded.ledger, loaded.as_of, _state["cfg"], template_dir, history)
     _state["site"] = site
     for spec in site.pages.values():
         if files.get_file_from_path(spec.src_uri) is None:
@@ -83,9 +85,20 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     files.append(File.generated(config, "tasks.json", content=to_json(loaded.ledger, site.states, loaded.as_of,
                                                                      site.lang)))
     files.append(File.generated(config, "tasks.csv", content=to_csv(loaded.ledger, site.states, site.lang, titles)))
+    files.append(File.generated(config, "feed.xml", content=site.feed()))
     if not _state["user_nav"]:
         config.nav = _nav(site, files)
     return files
+
+
+def _history(cfg: Any, loaded: Loaded) -> History:
+    timezone = loaded.ledger.plans[0].timezone if loaded.ledger.plans else "Asia/Shanghai"
+    history = load_history(cfg, timezone, terminal_progress("读取历史" if cfg.lang == "zh" else "Reading history"))
+    if history.shallow:
+        log.info("portal: shallow clone, the changelog shows only the history fetched; set GIT_DEPTH: 0")
+    for skipped in history.skipped:
+        log.info(f"portal: skipped {skipped.commit.sha[:8]} ({skipped.file}): {skipped.message}")
+    return history
 
 
 def _nav(site: Site, files: Files) -> list[Any]:

@@ -38,6 +38,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What the working tree changes in each ledger since BASE, as Markdown; non-zero if it does not validate."""
+    from portal.changes import diff_states, to_markdown
+    from portal.history import merge_base, repo_root, show
+    from portal.versions import Cache, StateReader, VersionError
+
+    try:
+        cfg = read_config(args.config_file)
+    except LedgerError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    root = repo_root(cfg.root)
+    if root is None:
+        print(message(cfg.lang, "not_git", {}), file=sys.stderr)
+        return 2
+    base = args.base or os.environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or merge_base(root)
+    reader = StateReader(Cache())
+    for rel in cfg.ledgers:
+        path = cfg.path(rel)
+        old_bytes = show(root, base, path.relative_to(root).as_posix()) if base else None
+        try:
+            old = reader.read(old_bytes.decode("utf-8-sig"), rel) if old_bytes is not None else None
+            new = reader.read(path.read_text(encoding="utf-8-sig"), rel) if path.exists() else None
+        except (VersionError, UnicodeDecodeError):
+            continue  # the validation below says what is wrong
+        print(to_markdown(rel, diff_states(old, new), cfg.lang))
+    try:
+        load(cfg)
+    except LedgerError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build into a sibling temporary folder, then replace the site folder in two renames."""
     from mkdocs.commands.build import build
@@ -120,6 +154,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--strict", action="store_true", help="fail on warnings")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("diff", help="the ledger changes since BASE as Markdown for a merge request")
+    p.add_argument("base", nargs="?", default=None, help="a commit; default: the merge base with the main branch")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("schema", help="write the JSON Schemas that editors use to complete and check fields")
     p.add_argument("-o", "--output", default="schema")

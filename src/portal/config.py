@@ -43,6 +43,11 @@ class PortalConfig:
     ranking: Ranking = field(default_factory=Ranking)
     page_depth: int = 1
     lang: str = "zh"
+    cache_dir: str = ".cache/portal"
+    commit_url: str = "{repo_url}/-/commit/{sha}"
+    repo_url: str = ""
+    site_url: str = ""
+    site_name: str = ""
 
     def path(self, rel: str) -> Path:
         return (self.root / rel).resolve()
@@ -73,6 +78,9 @@ PORTAL_CONFIG = Obj(
             "红黑榜",
         ),
         "page_depth": Field(Integer(1, 6), "分页层级", "第几级板块及以上各自成页，默认 1（一、二、…各一页）"),
+        "cache_dir": Field(Text(), "缓存目录", "历史记录的缓存，默认 .cache/portal；不要提交到 git"),
+        "commit_url": Field(Text(), "提交链接",
+                            "由 repo_url 和提交号 sha 组成，默认 GitLab 的 {repo_url}/-/commit/{sha}"),
     },
     build=lambda v, n, c: v,
 )
@@ -99,6 +107,10 @@ def read_config(config_file: Path | str, environ: Mapping[str, str] | None = Non
     lang = lang_of(language.value if isinstance(language, ScalarNode) else None)
     reader.lang = lang
     cfg = PortalConfig(root=path.parent.resolve(), config_file=path.name, lang=lang)
+    for key in ("repo_url", "site_url", "site_name"):
+        value = _child(root, key)
+        if isinstance(value, ScalarNode) and value.value:
+            setattr(cfg, key, value.value.strip())
     node = _child(_child(root, "extra"), "portal")
     if node is not None and not (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
         values = _read(PORTAL_CONFIG, node, Context(reader))

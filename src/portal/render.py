@@ -22,6 +22,8 @@ import nh3
 from markupsafe import Markup, escape
 
 from portal import model
+from portal.changelog import Entry, History
+from portal.changes import Change, describe
 from portal.config import PortalConfig
 from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS
 from portal.load import department_for
@@ -71,8 +73,12 @@ class TocItem:
 class Site:
     """Everything one build shows, computed once; renders pages by key."""
 
-    def __init__(self, ledger: model.Ledger, as_of: dt.date, cfg: PortalConfig, template_dir: Path) -> None:
+    def __init__(self, ledger: model.Ledger, as_of: dt.date, cfg: PortalConfig, template_dir: Path,
+                 history: History | None = None) -> None:
         self.ledger = ledger
+        self.history = history or History()
+        self.task_history = self.history.by_task()
+        self.postponed = self.history.postponements()
         self.as_of = as_of
         self.cfg = cfg
         self.lang = cfg.lang
@@ -108,6 +114,7 @@ class Site:
             nav.append(overview)
         nav.append(self._add(PageSpec("table", "table.md", "table", L["table"])))
         nav.append(self._add(PageSpec("overdue", "overdue.md", "overdue", L["overdue_page"])))
+        nav.append(self._add(PageSpec("changelog", "changelog.md", "changelog", L["changelog"])))
         depts = self._add(PageSpec("departments", "departments/index.md", "departments", L["departments"]))
         for row in self.depts:
             depts.children.append(self._add(PageSpec(f"dept:{row.dept.slug}", f"departments/{row.dept.slug}.md",
@@ -165,6 +172,15 @@ class Site:
         )
         return html, self.toc(spec)
 
+    def feed(self, limit: int = 50) -> str:
+        """The Atom feed of changes: one entry per commit and ledger file, newest first."""
+        entries = sorted(self.history.entries, key=lambda e: (e.commit.date, e.commit.sha), reverse=True)[:limit]
+        base = self.cfg.site_url.rstrip("/") + "/" if self.cfg.site_url else "./"
+        plans = ",".join(p.id for p in self.ledger.plans)
+        updated = entries[0].commit.date.isoformat() if entries else f"{self.as_of.isoformat()}T00:00:00Z"
+        return self.env.get_template("feed.xml").render(
+            site=self, entries=entries, base=base, updated=updated, feed_id=f"urn:progress-portal:{plans}")
+
     def toc(self, spec: PageSpec) -> list[TocItem]:
         """Sections and task cards of a section page; none for other pages."""
         if spec.section is None:
@@ -195,6 +211,11 @@ class Site:
             status_label=self.status_label,
             status_icon=lambda t: STATUS_ICONS[t if isinstance(t, str) else t.status.value],
             tasks_in_state=self.tasks_in_state,
+            describe=lambda change: describe(change, self.lang),
+            commit_url=self.commit_url,
+            local=self.history.local,
+            postponed_in=lambda tasks: sum(self.postponed[t.id] for t in tasks),
+            chart=self.progress_chart,
             state=lambda t: self.states[t.id],
             counts=lambda tasks: count(tasks, self.states),
             section_title=section_title,
@@ -250,6 +271,49 @@ class Site:
         pairs = [(t, u) for t in (self.tasks if tasks is None else tasks) for u in t.updates]
         pairs.sort(key=lambda p: (p[1].date, p[0].id), reverse=True)
         return pairs[:limit]
+
+    def commit_url(self, sha: str) -> str:
+        """A link to the commit on the hosting service, or '' without repo_url."""
+        if not self.cfg.repo_url:
+            return ""
+        return self.cfg.commit_url.format(repo_url=self.cfg.repo_url.rstrip("/"), sha=sha)
+
+    def grouped_changes(self, entry: Entry) -> list[tuple[str, str, list[Change]]]:
+        """An entry's changes by task: (task id, '（5）title', changes)."""
+        out: dict[str, tuple[str, str, list[Change]]] = {}
+        for change in entry.changes:
+            title = f"{change.number}{change.title}"
+            out.setdefault(change.task, (change.task, title, []))[2].append(change)
+        return list(out.values())
+
+    def progress_chart(self, width: int = 600, height: int = 180) -> dict[str, object] | None:
+        """Polylines of done, in progress and overdue over the history's points, in SVG user units."""
+        points = self.history.points
+        if not points:
+            return None
+        pad_left, pad_bottom, pad_top = 32, 22, 8
+        top = max(max(p.total for p in points), 1)
+        span = max(len(points) - 1, 1)
+
+        def x(i: int) -> float:
+            return round(pad_left + (width - pad_left - 8) * (i / span if len(points) > 1 else 0.5), 1)
+
+        def y(v: int) -> float:
+            return round(pad_top + (height - pad_top - pad_bottom) * (1 - v / top), 1)
+
+        series = []
+        for key, label in (("done", "done_count"), ("in_progress", "in_progress"), ("overdue", "overdue")):
+            values = [getattr(p, key) for p in points]
+            coords = " ".join(f"{x(i)},{y(v)}" for i, v in enumerate(values))
+            series.append({"key": key, "label": self.L.get(label) or STATUS_LABELS[self.lang][key],
+                           "points": coords, "last": values[-1], "last_x": x(len(values) - 1),
+                           "last_y": y(values[-1])})
+        ticks = sorted({0, len(points) - 1, (len(points) - 1) // 2})
+        fmt = "%m-%d" if self.history.granularity == "week" else "%Y-%m"
+        return {"width": width, "height": height, "series": series, "top": top, "y_top": y(top), "y_zero": y(0),
+                "x_left": pad_left, "x_right": width - 8,
+                "ticks": [{"x": x(i), "label": points[i].date.strftime(fmt)} for i in ticks],
+                "granularity": self.history.granularity, "points": points}
 
     def tasks_in_state(self, kind: str) -> list[model.Task]:
         """Tasks whose due state is ``kind``, the earliest due first."""
