@@ -218,6 +218,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feed": "订阅更新（Atom）",
         "changes_count": "{n} 项变更",
         "in_file": "文件",
+        "no_task_changes": "无任务变更（如文件改名、合并或格式调整）",
     },
     "en": {
         "dashboard": "Home",
@@ -312,6 +313,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feed": "Follow changes (Atom)",
         "changes_count": "{n} changes",
         "in_file": "file",
+        "no_task_changes": "no task changed (a rename, a merge or formatting)",
     },
 }
 
