@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from portal.changes import Change, diff_states
@@ -93,7 +94,9 @@ Progress = Callable[[int, int], None]
 
 def load_history(cfg: PortalConfig, timezone: str, progress: Progress | None = None) -> History:
     """The history of every ledger in the settings; an empty one outside git or before the first commit."""
-    root = repo_root(cfg.root)
+    snapshot = cfg.snapshot or {}
+    root = Path(snapshot["repo"]) if snapshot else repo_root(cfg.root)
+    rev = snapshot.get("commit", "HEAD")
     history = History(timezone=timezone)
     if root is None:
         return history
@@ -101,9 +104,10 @@ def load_history(cfg: PortalConfig, timezone: str, progress: Progress | None = N
     try:
         with Blobs(root) as blobs:
             walker = _Walker(StateReader(cache), cache, blobs, history)
-            files = [(rel, cfg.path(rel).relative_to(root).as_posix()) for rel in cfg.ledgers
-                     if cfg.path(rel).is_relative_to(root)]
-            versions = {rel: list(iterate_file_versions(root, path)) for rel, path in files}
+            source = cfg.history_root
+            paths = [(rel, (source / rel).resolve()) for rel in cfg.ledgers]
+            files = [(rel, path.relative_to(root).as_posix()) for rel, path in paths if path.is_relative_to(root)]
+            versions = {rel: list(iterate_file_versions(root, path, rev)) for rel, path in files}
             todo = sum(len(v) for v in versions.values())
             for rel, file_versions in versions.items():
                 walker.walk(rel, file_versions, progress, todo)

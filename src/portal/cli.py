@@ -8,7 +8,6 @@ when the build succeeds, so a failed build leaves the published site as it was.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import shutil
 import sys
@@ -72,25 +71,49 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """Publish one month (default: the month that just ended), backfill a range, or verify the archive."""
+    from portal.sitebuild import BuildFailed
+    from portal.snapshot import SnapshotError, last_complete_month, plan_timezone, publish, publish_range, verify
+
+    try:
+        cfg = read_config(args.config_file)
+    except LedgerError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    if args.verify:
+        problems = verify(cfg.path(cfg.archive_dir))
+        for line in problems:
+            print(line, file=sys.stderr)
+        print("快照校验未通过" if problems else "全部快照与发布记录一致")
+        return 1 if problems else 0
+    try:
+        if args.start or args.end:
+            if not (args.start and args.end):
+                raise SnapshotError("--from 和 --to 要一起给出，例如 --from 2020-04 --to 2020-12")
+            publish_range(cfg, args.start, args.end)
+        else:
+            publish(cfg, args.month or last_complete_month(plan_timezone(cfg)), force=args.force)
+    except (SnapshotError, BuildFailed) as err:
+        print(err, file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build into a sibling temporary folder, then replace the site folder in two renames."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
+    from portal.sitebuild import BuildFailed, build_site
 
     config_file = Path(args.config_file).resolve()
     site_dir = Path(args.site_dir or config_file.parent / "site").resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
-    _quiet_mkdocs_logging(args.verbose)
     try:
-        config = load_config(str(config_file), site_dir=str(tmp), strict=args.strict)
-        build(config)
-    except (Abort, ConfigurationError, SystemExit) as exc:
+        build_site(config_file, tmp, strict=args.strict, verbose=args.verbose)
+    except BuildFailed as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        text = str(exc)
-        if text and not isinstance(exc, SystemExit):
-            print(text, file=sys.stderr)
+        if str(exc):
+            print(exc, file=sys.stderr)
         return 1
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -128,18 +151,6 @@ def schema_files() -> dict[str, str]:
     return {name: json.dumps(doc, ensure_ascii=False, indent=2) + "\n" for name, doc in docs.items()}
 
 
-def _quiet_mkdocs_logging(verbose: bool) -> None:
-    """MkDocs' own CLI sets up logging; when we call build() directly we do it the same way."""
-    from mkdocs.__main__ import ColorFormatter  # type: ignore[attr-defined]
-
-    handler = logging.StreamHandler()
-    handler.setFormatter(ColorFormatter())
-    logger = logging.getLogger("mkdocs")
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
-    logger.propagate = False
-
-
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="Progress Portal: ledger tools and site builds.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +170,15 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("base", nargs="?", default=None, help="a commit; default: the merge base with the main branch")
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("snapshot", help="publish the portal as it stood at a month's end, once and for good")
+    p.add_argument("month", nargs="?", default=None, help="YYYY-MM; default: the month that just ended")
+    p.add_argument("--from", dest="start", default=None, help="backfill from this month (YYYY-MM)")
+    p.add_argument("--to", dest="end", default=None, help="backfill to this month (YYYY-MM)")
+    p.add_argument("--force", action="store_true", help="publish a month again, replacing what was published")
+    p.add_argument("--verify", action="store_true", help="check every published snapshot against its record")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("schema", help="write the JSON Schemas that editors use to complete and check fields")
     p.add_argument("-o", "--output", default="schema")

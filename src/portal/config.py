@@ -7,6 +7,7 @@ The same reading serves the MkDocs hook and the command line, so that
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,10 +45,19 @@ class PortalConfig:
     page_depth: int = 1
     lang: str = "zh"
     cache_dir: str = ".cache/portal"
+    archive_dir: str = "archive"
     commit_url: str = "{repo_url}/-/commit/{sha}"
     repo_url: str = ""
     site_url: str = ""
     site_name: str = ""
+    # Set by `portal snapshot` for the build of one month (PORTAL_SNAPSHOT): month, as_of, commit,
+    # repo (the git work tree), source (the project folder in it), data (a JSON file of the month's figures).
+    snapshot: dict[str, Any] | None = None
+
+    @property
+    def history_root(self) -> Path:
+        """The project folder whose ledgers git knows: the source project when building a snapshot."""
+        return Path(self.snapshot["source"]) if self.snapshot else self.root
 
     def path(self, rel: str) -> Path:
         return (self.root / rel).resolve()
@@ -79,6 +89,7 @@ PORTAL_CONFIG = Obj(
         ),
         "page_depth": Field(Integer(1, 6), "分页层级", "第几级板块及以上各自成页，默认 1（一、二、…各一页）"),
         "cache_dir": Field(Text(), "缓存目录", "历史记录的缓存，默认 .cache/portal；不要提交到 git"),
+        "archive_dir": Field(Text(), "月度快照目录", "已发布的月度快照，默认 archive；发布后不再改动"),
         "commit_url": Field(Text(), "提交链接",
                             "由 repo_url 和提交号 sha 组成，默认 GitLab 的 {repo_url}/-/commit/{sha}"),
     },
@@ -117,6 +128,11 @@ def read_config(config_file: Path | str, environ: Mapping[str, str] | None = Non
         if values is not INVALID:
             for key, value in values.items():
                 setattr(cfg, key, value)
+    snapshot = environ.get("PORTAL_SNAPSHOT", "").strip()
+    if snapshot:
+        cfg.snapshot = json.loads(snapshot)
+        environ = {**environ, "PORTAL_AS_OF": cfg.snapshot["as_of"]}
+        cfg.ledgers = list(cfg.snapshot.get("ledgers") or cfg.ledgers)
     env_as_of = environ.get("PORTAL_AS_OF", "").strip()
     if env_as_of:
         parsed = parse_date(env_as_of)

@@ -140,6 +140,16 @@ class Blobs:
         self.close()
 
 
+def file_at(root: Path, path: str, commit: str) -> bytes | None:
+    """The ledger ``path`` (as named now) as it was in ``commit``, following renames; None if absent then."""
+    ancestors = set(git(root, "rev-list", commit).split())
+    found = [v for v in iterate_file_versions(root, path) if v.commit.sha in ancestors]
+    if not found or found[-1].blob is None:
+        return None
+    proc = subprocess.run(["git", "cat-file", "blob", found[-1].blob], cwd=root, capture_output=True, check=True)
+    return proc.stdout
+
+
 def show(root: Path, rev: str, path: str) -> bytes | None:
     """The file at ``rev``, or None when it is not there."""
     proc = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True)
