@@ -29,6 +29,7 @@ from portal.export import to_csv, to_json
 from portal.load import Loaded, load
 from portal.problems import LedgerError
 from portal.render import PageSpec, Site, TocItem, section_title
+from portal.snapshot import copy_archive, month_data, read_index, snapshot_banner
 
 log = logging.getLogger("mkdocs.hooks.portal")
 
@@ -47,6 +48,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _state.clear()
     _state.update(cfg=cfg, loaded=loaded, user_nav=config.nav is not None)
     _reproducible(loaded.as_of)
+    if cfg.snapshot:
+        config.extra["portal_snapshot"] = snapshot_banner(cfg, loaded.as_of)
     return config
 
 
@@ -74,8 +77,10 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     loaded: Loaded = _state["loaded"]
     template_dir = Path(config.theme.custom_dir or "overrides") / "portal"
-    history = _history(_state["cfg"], loaded)
-    site = Site(loaded.ledger, loaded.as_of, _state["cfg"], template_dir, history)
+    cfg = _state["cfg"]
+    history = _history(cfg, loaded)
+    archive = [] if cfg.snapshot else read_index(cfg.path(cfg.archive_dir))
+    site = Site(loaded.ledger, loaded.as_of, cfg, template_dir, history, month_data(cfg), archive)
     _state["site"] = site
     for spec in site.pages.values():
         if files.get_file_from_path(spec.src_uri) is None:
@@ -143,6 +148,14 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 def _html(text: str) -> str:
     """Ledger text as HTML: MkDocs' templates print page, nav and TOC titles without escaping."""
     return str(escape(text))
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """The live portal carries the published snapshots as they are, and the version lists that link them."""
+    cfg = _state.get("cfg")
+    if cfg is None or cfg.snapshot:
+        return
+    copy_archive(cfg.path(cfg.archive_dir), Path(config.site_dir), cfg.lang)
 
 
 def _anchor(item: TocItem) -> AnchorLink:

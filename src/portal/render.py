@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import markdown
@@ -27,6 +28,7 @@ from portal.changes import Change, describe
 from portal.config import PortalConfig
 from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS
 from portal.load import department_for
+from portal.monthly import MonthOverMonth, MonthState, Report, build_report
 from portal.schedule import DueState, due_state, next_due
 from portal.stats import Counts, DeptRow, count, department_rows
 
@@ -74,8 +76,11 @@ class Site:
     """Everything one build shows, computed once; renders pages by key."""
 
     def __init__(self, ledger: model.Ledger, as_of: dt.date, cfg: PortalConfig, template_dir: Path,
-                 history: History | None = None) -> None:
+                 history: History | None = None, mom: MonthOverMonth | None = None,
+                 archive: list[Any] | None = None) -> None:
         self.ledger = ledger
+        self.mom = mom  # set when building a month's snapshot
+        self.archive = archive or []  # published snapshots (records), for the live portal's archive page
         self.history = history or History()
         self.task_history = self.history.by_task()
         self.postponed = self.history.postponements()
@@ -115,6 +120,11 @@ class Site:
         nav.append(self._add(PageSpec("table", "table.md", "table", L["table"])))
         nav.append(self._add(PageSpec("overdue", "overdue.md", "overdue", L["overdue_page"])))
         nav.append(self._add(PageSpec("changelog", "changelog.md", "changelog", L["changelog"])))
+        if self.cfg.snapshot:
+            nav.append(self._add(PageSpec("month", "month.md", "month", L["month_page"])))
+            nav.append(self._add(PageSpec("report", "report.md", "report", L["report_page"])))
+        else:
+            nav.append(self._add(PageSpec("archive", "archive/index.md", "archive", L["archive_page"])))
         depts = self._add(PageSpec("departments", "departments/index.md", "departments", L["departments"]))
         for row in self.depts:
             depts.children.append(self._add(PageSpec(f"dept:{row.dept.slug}", f"departments/{row.dept.slug}.md",
@@ -178,7 +188,7 @@ class Site:
         base = self.cfg.site_url.rstrip("/") + "/" if self.cfg.site_url else "./"
         plans = ",".join(p.id for p in self.ledger.plans)
         updated = entries[0].commit.date.isoformat() if entries else f"{self.as_of.isoformat()}T00:00:00Z"
-        return self.env.get_template("feed.xml").render(
+        return self.env.get_template("feed.html").render(
             site=self, entries=entries, base=base, updated=updated, feed_id=f"urn:progress-portal:{plans}")
 
     def toc(self, spec: PageSpec) -> list[TocItem]:
@@ -314,6 +324,24 @@ class Site:
                 "x_left": pad_left, "x_right": width - 8,
                 "ticks": [{"x": x(i), "label": points[i].date.strftime(fmt)} for i in ticks],
                 "granularity": self.history.granularity, "points": points}
+
+    @functools.cached_property
+    def report(self) -> Report:
+        """The monthly report of this build (a snapshot's month, or the live as-of date)."""
+        month = self.cfg.snapshot["month"] if self.cfg.snapshot else self.as_of.strftime("%Y-%m")
+        state = MonthState(month, self.as_of, self.ledger, self.states, self.counts, self.depts)
+        return build_report(state, self.mom, self.lang)
+
+    def archive_rows(self) -> list[dict[str, Any]]:
+        """Published months, newest first, each with the change from the month before."""
+        rows = []
+        previous = None
+        for record in sorted(self.archive, key=lambda r: r.month):
+            rows.append({"record": record,
+                         "d_percent": record.percent - previous.percent if previous else None,
+                         "d_overdue": record.overdue - previous.overdue if previous else None})
+            previous = record
+        return rows[::-1]
 
     def tasks_in_state(self, kind: str) -> list[model.Task]:
         """Tasks whose due state is ``kind``, the earliest due first."""
