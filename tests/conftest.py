@@ -55,6 +55,36 @@ def run_build(project: Path, site: Path | None = None, env: dict[str, str] | Non
     return Build(proc.returncode, proc.stdout, proc.stderr, site)
 
 
+class GitProject:
+    """A project folder under git, committing with fixed dates and authors."""
+
+    def __init__(self, path: Path, registry: str | None = None) -> None:
+        self.path = path
+        copy_project(path)
+        if registry is not None:
+            (path / "departments.yaml").write_text(registry, encoding="utf-8")
+        self.git("init", "-q", "-b", "main")
+        self.git("add", "mkdocs.yml", "departments.yaml", "content", "overrides", "hooks")
+        self.commit("项目初始化", "2020-03-01T09:00:00+08:00", "Admin")
+
+    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        full = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_SYSTEM": "/dev/null", **(env or {})}
+        return subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.gov.cn", *args],
+                              cwd=self.path, env=full, check=True, capture_output=True, text=True).stdout
+
+    def write(self, text: str, name: str = "tasks.yaml") -> None:
+        (self.path / name).parent.mkdir(parents=True, exist_ok=True)
+        (self.path / name).write_text(text, encoding="utf-8")
+
+    def commit(self, subject: str, date: str, author: str, *paths: str) -> str:
+        if paths:
+            self.git("add", *paths)
+        env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": author,
+               "GIT_AUTHOR_EMAIL": f"{author}@example.gov.cn"}
+        self.git("commit", "-q", "--allow-empty", "-m", subject, env=env)
+        return self.git("rev-parse", "HEAD").strip()
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The sample plan built once for the whole session, at its pinned as-of date."""

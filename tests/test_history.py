@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Build, copy_project, run_build
+from conftest import Build, GitProject, copy_project, run_build
 from htmlq import parse
 from portal import versions
 from portal.changelog import History, load_history
@@ -45,33 +44,7 @@ def task(tid: str, title: str, status: str = "未启动", deadline: str = "6月�
             + extra)
 
 
-class Repo:
-    """A project folder under git, committing with fixed dates and authors."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        copy_project(path)
-        (path / "departments.yaml").write_text(REGISTRY, encoding="utf-8")
-        self.git("init", "-q", "-b", "main")
-        self.git("add", "mkdocs.yml", "departments.yaml", "content", "overrides", "hooks")
-        self.commit("项目初始化", "2020-03-01T09:00:00+08:00", "Admin")
-
-    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
-        full = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_SYSTEM": "/dev/null", **(env or {})}
-        return subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.gov.cn", *args],
-                              cwd=self.path, env=full, check=True, capture_output=True, text=True).stdout
-
-    def write(self, text: str, name: str = "tasks.yaml") -> None:
-        (self.path / name).parent.mkdir(parents=True, exist_ok=True)
-        (self.path / name).write_text(text, encoding="utf-8")
-
-    def commit(self, subject: str, date: str, author: str, *paths: str) -> str:
-        if paths:
-            self.git("add", *paths)
-        env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": author,
-               "GIT_AUTHOR_EMAIL": f"{author}@example.gov.cn"}
-        self.git("commit", "-q", "--allow-empty", "-m", subject, env=env)
-        return self.git("rev-parse", "HEAD").strip()
+Repo = GitProject
 
 
 def ledger(lead: str, *tasks: str) -> str:
@@ -80,7 +53,7 @@ def ledger(lead: str, *tasks: str) -> str:
 
 @pytest.fixture(scope="module")
 def scripted(tmp_path_factory: pytest.TempPathFactory) -> Repo:
-    repo = Repo(tmp_path_factory.mktemp("history") / "repo")
+    repo = Repo(tmp_path_factory.mktemp("history") / "repo", REGISTRY)
     t1 = task("t1", "制定学习计划")
     repo.write(ledger("食品安全协调科", t1, task("t2", "开展专项整治", deadline="5月底前"),
                       task("t3", "健全工作机制", "进行中", "年底前")))
