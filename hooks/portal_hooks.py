@@ -29,6 +29,7 @@ from portal.export import to_csv, to_json
 from portal.load import Loaded, load
 from portal.problems import LedgerError
 from portal.render import PageSpec, Site, TocItem, section_title
+from portal.search import augment_file, ledger_terms, teach_jieba, user_dictionary
 from portal.snapshot import copy_archive, month_data, read_index, snapshot_banner
 
 log = logging.getLogger("mkdocs.hooks.portal")
@@ -50,6 +51,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _reproducible(loaded.as_of)
     if cfg.snapshot:
         config.extra["portal_snapshot"] = snapshot_banner(cfg, loaded.as_of)
+    _state["terms"] = ledger_terms(loaded.ledger)
+    teach_jieba(_state["terms"])  # before Material's search segments the pages
     return config
 
 
@@ -91,6 +94,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                                                                      site.lang)))
     files.append(File.generated(config, "tasks.csv", content=to_csv(loaded.ledger, site.states, site.lang, titles)))
     files.append(File.generated(config, "feed.xml", content=site.feed()))
+    files.append(File.generated(config, "search/userdict.txt", content=user_dictionary(_state["terms"])))
     if not _state["user_nav"]:
         config.nav = _nav(site, files)
     return files
@@ -153,9 +157,13 @@ def _html(text: str) -> str:
 def on_post_build(config: MkDocsConfig) -> None:
     """The live portal carries the published snapshots as they are, and the version lists that link them."""
     cfg = _state.get("cfg")
-    if cfg is None or cfg.snapshot:
+    if cfg is None:
         return
-    copy_archive(cfg.path(cfg.archive_dir), Path(config.site_dir), cfg.lang)
+    # runs after Material's search plugin wrote the index, and before the offline plugin inlines it
+    added = augment_file(Path(config.site_dir), {t.id for t in _state["loaded"].ledger.tasks()})
+    log.debug(f"portal: {added} sub-words added to the search index")
+    if not cfg.snapshot:
+        copy_archive(cfg.path(cfg.archive_dir), Path(config.site_dir), cfg.lang)
 
 
 def _anchor(item: TocItem) -> AnchorLink:
