@@ -1,0 +1,418 @@
+"""The ledger as an Excel workbook: the 台账 an office prints and marks up.
+
+One sheet per plan (a title line, the header, one row per task in plan order) and a summary sheet
+"按单位汇总" with the 红黑榜 ranking, placed last so that the file opens on the ledger itself.
+Status, overdue and due soon are shown in words first and colour second. Every text from the ledger
+is neutralised as in the CSV (:func:`portal.export.safe_cell`), so no cell is ever a formula.
+The same inputs give the same bytes: fixed document dates and zip entry times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from portal import model
+from portal.export import CSV_HEADERS, STATE_WORDS, reproducible_zip, safe_cell
+from portal.i18n import LABELS, STATUS_LABELS
+from portal.schedule import DueState
+from portal.stats import Counts, DeptRow, count
+
+__all__ = ["SUMMARY_TITLES", "to_xlsx"]
+
+#: Title of the summary sheet by language.
+SUMMARY_TITLES = {"zh": "按单位汇总", "en": "By department"}
+
+MAX_CELL = 32767  # Excel's limit on the characters of one cell
+MAX_SHEET_TITLE = 31  # Excel's limit on a sheet title, in UTF-16 code units
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
+RESERVED_SHEET_TITLES = {"history"}  # Excel keeps 'History' for its change tracking
+
+# (fill, text) colours in RGB hex. Text colours are dark enough on their fill for WCAG AA (4.5:1):
+# the test checks the ratios, so a new shade cannot quietly lose contrast on a grey office printer.
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    "done": ("C6EFCE", "006100"),  # green
+    "in_progress": ("DDEBF7", "1F4E79"),  # blue
+    "not_started": ("E7E6E6", "3A3838"),  # grey
+    "ongoing": ("E4DFEC", "5B2C6F"),  # purple
+    "suspended": ("FFF2CC", "7F6000"),  # amber
+    "cancelled": ("F2F2F2", "595959"),  # light grey, grey text, no strikethrough: the words stay readable
+}
+OVERDUE_COLOURS = ("FFC7CE", "9C0006")  # light red, dark red bold
+DUE_SOON_COLOURS = ("FFEB9C", "9C5700")  # amber, dark amber bold
+FLAG_COLOURS: dict[str, tuple[str, str]] = {
+    "red": OVERDUE_COLOURS,
+    "yellow": DUE_SOON_COLOURS,
+    "black": ("262626", "FFFFFF"),
+}
+HEADER_FILL = "D9E1F2"
+TOTAL_FILL = "F2F2F2"
+BORDER_COLOUR = "808080"
+
+FONTS = {"zh": "宋体", "en": "Calibri"}  # 宋体 is what an office PC prints a 台账 in
+FONT_SIZE = 10
+
+DETAILS_HEADER = {"zh": "具体内容", "en": "Details"}
+TOTAL_LABEL = {"zh": "合计（全部任务，不重复计）", "en": "Total (all tasks, each once)"}
+FOOTER = {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of a sheet: its header, width in Excel character units (a Chinese character is about 2)
+    and the named style of its cells."""
+
+    header: str
+    width: float
+    style: str
+
+
+def _csv_header(lang: str, zh: str) -> str:
+    """The CSV export's header for a column, so that both files name columns alike."""
+    return CSV_HEADERS[lang][CSV_HEADERS["zh"].index(zh)]
+
+
+def _plan_columns(lang: str) -> list[Column]:
+    """The columns of a plan sheet, in order."""
+    h = _csv_header
+    return [
+        Column(h(lang, "板块"), 14, "pp-text"),
+        Column(h(lang, "序号"), 6, "pp-center"),
+        Column(h(lang, "任务"), 28, "pp-text"),
+        Column(DETAILS_HEADER[lang], 44, "pp-text"),
+        Column(h(lang, "责任领导"), 8, "pp-text"),
+        Column(h(lang, "牵头单位"), 14, "pp-text"),
+        Column(h(lang, "责任单位"), 14, "pp-text"),
+        Column(h(lang, "完成时限"), 12, "pp-text"),
+        Column(h(lang, "截止日期"), 11, "pp-date"),
+        Column(h(lang, "状态"), 9, "pp-center"),
+        Column(h(lang, "进度"), 6, "pp-percent"),
+        Column(h(lang, "逾期临期"), 11, "pp-center"),
+        Column(LABELS[lang]["last_update"], 36, "pp-text"),
+        Column(h(lang, "销号日期"), 11, "pp-date"),
+    ]
+
+
+# Plan sheet column positions (1-based) that get a per-row style.
+COL_TASK, COL_STATUS, COL_DUE_STATE = 3, 10, 12
+TITLE_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3
+
+
+def _summary_columns(lang: str) -> list[Column]:
+    """The columns of the summary sheet, in order."""
+    L = LABELS[lang]
+    return [
+        Column(L["rank"], 8, "pp-center"),
+        Column(L["flag"], 8, "pp-center"),
+        Column(L["dept"], 30, "pp-text"),
+        Column(L["lead_tasks"], 10, "pp-int"),
+        Column(L["done_count"], 10, "pp-int"),
+        Column(L["overdue"], 10, "pp-int"),
+        Column(L["rate"], 10, "pp-percent"),
+        Column(L["shared_tasks"], 10, "pp-int"),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Styles: built once per workbook and assigned by name, so that no cell gets its own style objects
+# ---------------------------------------------------------------------------
+
+
+def _add_styles(wb: Workbook, lang: str) -> None:
+    """Register every named style the sheets use ('pp-…')."""
+    name = FONTS.get(lang, FONTS["zh"])
+    side = Side(style="thin", color=BORDER_COLOUR)
+    border = Border(left=side, right=side, top=side, bottom=side)
+    plain = Font(name=name, size=FONT_SIZE)
+    wrap_top = Alignment(wrap_text=True, vertical="top")
+    centre_top = Alignment(horizontal="center", vertical="top", wrap_text=True)
+
+    def fill(rgb: str) -> PatternFill:
+        return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
+
+    def add(style_name: str, font: Font = plain, alignment: Alignment = wrap_top, fill_rgb: str | None = None,
+            number_format: str = "General", with_border: bool = True) -> None:
+        style = NamedStyle(style_name, font=font, alignment=alignment, number_format=number_format,
+                           border=border if with_border else Border())
+        if fill_rgb:
+            style.fill = fill(fill_rgb)
+        wb.add_named_style(style)
+
+    add("pp-title", Font(name=name, size=14, bold=True), Alignment(horizontal="center", vertical="center"),
+        with_border=False)
+    add("pp-header", Font(name=name, size=FONT_SIZE, bold=True),
+        Alignment(horizontal="center", vertical="center", wrap_text=True), HEADER_FILL)
+    add("pp-text")
+    add("pp-center", alignment=centre_top)
+    add("pp-date", alignment=centre_top, number_format="yyyy-mm-dd")
+    add("pp-percent", alignment=centre_top, number_format="0%")
+    add("pp-int", alignment=centre_top, number_format="0")
+    for status, (bg, fg) in STATUS_COLOURS.items():
+        add(f"pp-status-{status}", Font(name=name, size=FONT_SIZE, color=fg), centre_top, bg)
+    for state, (bg, fg) in (("overdue", OVERDUE_COLOURS), ("due_soon", DUE_SOON_COLOURS)):
+        strong = Font(name=name, size=FONT_SIZE, bold=True, color=fg)
+        add(f"pp-{state}", strong, centre_top, bg)
+        add(f"pp-{state}-task", strong, wrap_top, bg)
+    for flag, (bg, fg) in FLAG_COLOURS.items():
+        add(f"pp-flag-{flag}", Font(name=name, size=FONT_SIZE, bold=True, color=fg), centre_top, bg)
+    bold = Font(name=name, size=FONT_SIZE, bold=True)
+    add("pp-total", bold, wrap_top, TOTAL_FILL)
+    add("pp-total-int", bold, centre_top, TOTAL_FILL, "0")
+    add("pp-total-percent", bold, centre_top, TOTAL_FILL, "0%")
+
+
+# ---------------------------------------------------------------------------
+# Cell values
+# ---------------------------------------------------------------------------
+
+
+def cell_text(value: object) -> str | None:
+    """Ledger text as a safe cell value: characters Excel rejects removed, formulas neutralised, within
+    Excel's length limit; None for empty text so that blank cells stay blank for filters."""
+    # Strip first: '\x01=1' would otherwise become '=1' after the check and be read as a formula.
+    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+    if not text:
+        return None
+    text = safe_cell(text)
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def _joined(names: Iterable[str]) -> str:
+    return "、".join(names)
+
+
+def section_label(section: model.Section) -> str:
+    """'一、全面加强思想建设': the printed number and the title."""
+    return section.label
+
+
+def as_of_text(as_of: dt.date, lang: str) -> str:
+    """'（统计截至 2020年9月30日）' / ' (as of 2020-09-30)'."""
+    if lang == "en":
+        return f" (as of {as_of.isoformat()})"
+    return f"（统计截至 {as_of.year}年{as_of.month}月{as_of.day}日）"
+
+
+def due_words(state: DueState, lang: str) -> str | None:
+    """'逾期 61 天' or '临期' (English: '61 days overdue', 'due soon'); None otherwise."""
+    if state.state == "overdue" and state.days is not None:
+        return LABELS[lang]["days_overdue"].format(n=-state.days)
+    if state.state == "due_soon":
+        return STATE_WORDS[lang]["due_soon"]
+    return None
+
+
+def sheet_titles(titles: Iterable[str], taken: Iterable[str] = (), fallback: str = "Sheet") -> list[str]:
+    """Valid, unique sheet titles for ``titles``, in order, none equal to one in ``taken``.
+
+    Characters Excel forbids (\\ / ? * [ ] :) and control characters are removed, leading and trailing
+    apostrophes (also forbidden) and spaces stripped, the rest cut to 31 characters; a duplicate, compared
+    as Excel does without case, gets ' (2)', ' (3)' … within the limit.
+    """
+    used = {t.casefold() for t in taken} | RESERVED_SHEET_TITLES
+    out: list[str] = []
+    for raw in titles:
+        base = ILLEGAL_CHARACTERS_RE.sub("", SHEET_TITLE_FORBIDDEN.sub("", raw)).replace("\t", " ")
+        base = base.replace("\n", " ").replace("\r", " ").strip(" '") or fallback
+        title, n = _cut(base, MAX_SHEET_TITLE), 1
+        while title.casefold() in used:
+            n += 1
+            suffix = f" ({n})"
+            title = _cut(base, MAX_SHEET_TITLE - len(suffix)).rstrip(" '") + suffix
+        used.add(title.casefold())
+        out.append(title)
+    return out
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` UTF-16 code units (Excel's unit), never splitting a character."""
+    while len(text.encode("utf-16-le")) // 2 > limit:
+        text = text[:-1]
+    return text
+
+
+# ---------------------------------------------------------------------------
+# Sheets
+# ---------------------------------------------------------------------------
+
+
+def _setup(ws: Worksheet, columns: list[Column], filter_last_row: int, lang: str, landscape: bool) -> None:
+    """Widths, header, merged title line, filter and print setup common to both kinds of sheet."""
+    for i, col in enumerate(columns, 1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+        cell = ws.cell(row=HEADER_ROW, column=i)
+        cell.style = "pp-header"
+        cell.value = col.header
+    last_col = get_column_letter(len(columns))
+    ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(columns))
+    ws.row_dimensions[TITLE_ROW].height = 28
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{max(filter_last_row, HEADER_ROW)}"
+    ws.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"  # title and header on every printed page
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddFooter.center.text = FOOTER.get(lang, FOOTER["zh"])
+
+
+def _title(ws: Worksheet, text: str) -> None:
+    cell = ws.cell(row=TITLE_ROW, column=1)
+    cell.style = "pp-title"
+    cell.value = cell_text(text)
+
+
+def _put(ws: Worksheet, row: int, column: int, value: object, style: str) -> None:
+    # Style before value: a date then keeps the style's yyyy-mm-dd instead of openpyxl's own format.
+    cell = ws.cell(row=row, column=column)
+    cell.style = style
+    cell.value = value
+
+
+def _plan_sheet(ws: Worksheet, plan: model.Plan, states: Mapping[str, DueState], as_of: dt.date,
+                lang: str) -> None:
+    """A plan's ledger: title line, header, one row per task in plan order."""
+    columns = _plan_columns(lang)
+    styles = [c.style for c in columns]
+    statuses = STATUS_LABELS[lang]
+    _title(ws, plan.title + as_of_text(as_of, lang))
+    row = FIRST_ROW - 1
+    for top in plan.sections:
+        section = cell_text(section_label(top))
+        for task in top.walk_tasks():
+            row += 1
+            state = states[task.id]
+            last = task.latest_update
+            values: list[object] = [
+                section,
+                cell_text(task.number),
+                cell_text(task.title),
+                cell_text(task.details),
+                cell_text(task.leader),
+                cell_text(_joined(task.lead)),
+                cell_text(_joined(task.units)),
+                cell_text(task.deadline.text if task.deadline else ""),
+                state.due,
+                statuses[task.status.value],
+                None if task.percent is None else task.percent / 100,
+                due_words(state, lang),
+                # The date comes first, so this cell never starts with the update's own text.
+                cell_text(f"{last.date.isoformat()} {last.text}") if last else None,
+                task.closed,
+            ]
+            row_styles = list(styles)
+            row_styles[COL_STATUS - 1] = f"pp-status-{task.status.value}"
+            if state.state in ("overdue", "due_soon"):
+                row_styles[COL_TASK - 1] = f"pp-{state.state}-task"
+                row_styles[COL_DUE_STATE - 1] = f"pp-{state.state}"
+            for column, (value, style) in enumerate(zip(values, row_styles, strict=True), 1):
+                _put(ws, row, column, value, style)
+    _setup(ws, columns, row, lang, landscape=True)
+    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=3)  # below the header, after 序号
+
+
+def _summary_sheet(ws: Worksheet, ledger: model.Ledger, states: Mapping[str, DueState], depts: list[DeptRow],
+                   as_of: dt.date, lang: str) -> None:
+    """The 红黑榜: ranked departments in rank order, then the unranked with their counts, then totals."""
+    L = LABELS[lang]
+    columns = _summary_columns(lang)
+    styles = [c.style for c in columns]
+    _title(ws, SUMMARY_TITLES[lang] + as_of_text(as_of, lang))
+    ranked = [d for d in depts if d.rank is not None]
+    unranked = [d for d in depts if d.rank is None]
+    row = FIRST_ROW - 1
+    for d in [*ranked, *unranked]:
+        row += 1
+        c = d.counts
+        flag = d.flag if d.rank is not None else None
+        values: list[object] = [
+            d.rank if d.rank is not None else L["not_ranked"],
+            L[f"flag_{flag}"] if flag else None,
+            cell_text(d.dept.name),
+            c.total,
+            c.done,
+            c.overdue,
+            _rate(c),
+            len(d.shared_tasks),
+        ]
+        row_styles = list(styles)
+        if flag:
+            row_styles[1] = f"pp-flag-{flag}"
+        for column, (value, style) in enumerate(zip(values, row_styles, strict=True), 1):
+            _put(ws, row, column, value, style)
+    filter_last = row
+    # Totals of the whole ledger, each task once: a task led by three departments is one task here,
+    # so this row is the portal's headline figure, not the sum of the column above.
+    row += 1
+    total = count(ledger.tasks(), states)
+    for column, (value, style) in enumerate(zip(
+        [None, None, TOTAL_LABEL[lang], total.total, total.done, total.overdue, _rate(total), None],
+        ["pp-total", "pp-total", "pp-total", "pp-total-int", "pp-total-int", "pp-total-int", "pp-total-percent",
+         "pp-total"], strict=True), 1):
+        _put(ws, row, column, value, style)
+    _setup(ws, columns, filter_last, lang, landscape=False)  # the totals row stays out of sorting
+    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
+
+
+def _rate(c: Counts) -> float | None:
+    # Whole percent rounded down as the portal shows it: Excel's 0% format would round 99.6% up to 100%.
+    return c.percent / 100 if c.rate is not None else None
+
+
+# ---------------------------------------------------------------------------
+# The workbook
+# ---------------------------------------------------------------------------
+
+
+def to_xlsx(ledger: model.Ledger, states: Mapping[str, DueState], depts: list[DeptRow], as_of: dt.date,
+            lang: str = "zh") -> bytes:
+    """The ledger as an .xlsx workbook: one sheet per plan, then the summary by department.
+
+    ``states`` maps each task id to its due state on ``as_of`` (:func:`portal.schedule.due_state`),
+    ``depts`` is :func:`portal.stats.department_rows` of the same states. ``lang`` is 'zh' or 'en'
+    (headers, words, the summary's title). The same arguments always give the same bytes.
+    """
+    lang = lang if lang in SUMMARY_TITLES else "zh"
+    wb = Workbook()
+    _add_styles(wb, lang)
+    summary_title = SUMMARY_TITLES[lang]
+    titles = sheet_titles([p.title for p in ledger.plans], taken=[summary_title],
+                          fallback="方案" if lang == "zh" else "Plan")
+    first = wb.active
+    assert first is not None
+    for i, (plan, title) in enumerate(zip(ledger.plans, titles, strict=True)):
+        ws = first if i == 0 else wb.create_sheet()
+        ws.title = title
+        _plan_sheet(ws, plan, states, as_of, lang)
+    # Last, so that the file opens on the ledger and each plan's sheet keeps its index in plan order.
+    summary = wb.create_sheet() if ledger.plans else first
+    summary.title = summary_title
+    _summary_sheet(summary, ledger, states, depts, as_of, lang)
+    wb.active = 0
+    stamp = dt.datetime.combine(as_of, dt.time())
+    wb.properties.creator = "Progress Portal"
+    wb.properties.lastModifiedBy = "Progress Portal"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    one_plan = len(ledger.plans) == 1
+    wb.properties.title = ILLEGAL_CHARACTERS_RE.sub("", ledger.plans[0].title) if one_plan else summary_title
+    buffer = io.BytesIO()
+    # ExcelWriter rather than Workbook.save: save() stamps 'modified' with the current time.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return reproducible_zip(buffer.getvalue())
