@@ -9,6 +9,7 @@ import json
 import urllib.parse
 from pathlib import Path
 
+import openpyxl
 import yaml
 
 from conftest import REPO, Build, copy_project, run_build
@@ -166,6 +167,10 @@ def test_tasks_json_and_csv(sample_build: Build) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert len(rows) == 53 and rows[0][0] == "方案"
+    workbook = openpyxl.load_workbook(sample_build.site / "tasks.xlsx")
+    assert workbook.worksheets[0].max_row == 2 + 52  # title line, header, one row per task
+    links = [a.attrs["href"] for a in article(sample_build, "table/index.html").find_all("a")]
+    assert {"../tasks.xlsx", "../tasks.csv", "../tasks.json"} <= set(links)
 
 
 def test_same_ledger_and_as_of_give_a_byte_identical_site(sample_build: Build, tmp_path: Path) -> None:

@@ -100,6 +100,32 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the ledger as an Excel 台账 (xlsx) or a CSV table, at the configured as-of date."""
+    from portal.export import to_csv
+    from portal.schedule import due_state
+    from portal.stats import department_rows
+    from portal.xlsx import to_xlsx
+
+    try:
+        cfg = read_config(args.config_file)
+        loaded = load(cfg)
+    except LedgerError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    ledger = loaded.ledger
+    states = {t.id: due_state(t, loaded.as_of, cfg.due_soon_days) for t in ledger.tasks()}
+    output = Path(args.output or f"tasks.{args.format}")
+    if args.format == "xlsx":
+        depts = department_rows(ledger, states, cfg.ranking)
+        output.write_bytes(to_xlsx(ledger, states, depts, loaded.as_of, cfg.lang))
+    else:
+        titles = {(p.id, s.id): s.label for p in ledger.plans for s in p.sections}
+        output.write_text(to_csv(ledger, states, cfg.lang, titles), encoding="utf-8", newline="")
+    print(output)
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build into a sibling temporary folder, then replace the site folder in two renames."""
     from portal.sitebuild import BuildFailed, build_site
@@ -179,6 +205,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true", help="check every published snapshot against its record")
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("export", help="write the ledger as an Excel 台账 (xlsx) or CSV")
+    p.add_argument("format", choices=["xlsx", "csv"])
+    p.add_argument("-o", "--output", default=None, help="the file to write; default tasks.xlsx / tasks.csv")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("schema", help="write the JSON Schemas that editors use to complete and check fields")
     p.add_argument("-o", "--output", default="schema")

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import zipfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -195,4 +196,16 @@ def to_csv(ledger: model.Ledger, states: Mapping[str, DueState], lang: str,
             last.text if last else "",
         ]
         writer.writerow([safe_cell(v) for v in row])
+    return out.getvalue()
+
+
+def reproducible_zip(data: bytes) -> bytes:
+    """The same zip with fixed entry times, so the same document (docx, xlsx) gives the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
     return out.getvalue()

@@ -187,6 +187,7 @@ LABELS: dict[str, dict[str, str]] = {
         "download": "下载",
         "download_json": "台账数据（JSON）",
         "download_csv": "台账表格（CSV，可用 Excel 打开）",
+        "download_xlsx": "Excel 台账（.xlsx）",
         "ranking_note": "按牵头任务完成率排名（完成率相同时逾期少者在前）："
         "第 1–{red} 名红旗，第 {red1}–{yellow} 名黄旗，其余黑旗。",
         "unranked": "集体单位，不参与排名",
@@ -306,6 +307,7 @@ LABELS: dict[str, dict[str, str]] = {
         "download": "Download",
         "download_json": "Ledger data (JSON)",
         "download_csv": "Ledger table (CSV, opens in Excel)",
+        "download_xlsx": "Excel ledger (.xlsx)",
         "ranking_note": "Ranked by the completion rate of the tasks a department leads (ties: fewer overdue first): "
         "ranks 1–{red} red, {red1}–{yellow} yellow, the rest black.",
         "unranked": "collective, not ranked",

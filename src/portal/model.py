@@ -182,6 +182,14 @@ class Section:
     tasks: list[Task] = field(default_factory=list)
     depth: int = 1  # 1 for top-level sections
 
+    @property
+    def label(self) -> str:
+        """'一、全面加强思想建设': the number as printed, then the title."""
+        number = self.number
+        if number and not number.endswith(("、", ".", "．", "）", ")", " ")):
+            number += " "
+        return f"{number}{self.title}"
+
     def walk_tasks(self) -> list[Task]:
         """Every task in this section and below, in plan order."""
         out = list(self.tasks)

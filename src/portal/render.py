@@ -381,10 +381,7 @@ def _markdown() -> markdown.Markdown:
 
 def section_title(section: model.Section) -> str:
     """'一、全面加强思想建设' — the printed number and the title, as the plan prints them."""
-    number = section.number
-    if number and not number.endswith(("、", ".", "．", "）", ")", " ")):
-        number += " "
-    return f"{number}{section.title}"
+    return section.label
 
 
 def task_title(task: model.Task) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -24,6 +23,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from portal.export import reproducible_zip
 from portal.monthly import Report, ReportGroup, ReportTask, cn_number
 
 TITLE_FONT = "方正小标宋简体"
@@ -71,7 +71,7 @@ def write_docx(report: Report, path: Path, as_of: dt.date) -> None:
     doc.core_properties.revision = 1
     buffer = io.BytesIO()
     doc.save(buffer)
-    path.write_bytes(_reproducible_zip(buffer.getvalue()))
+    path.write_bytes(reproducible_zip(buffer.getvalue()))
 
 
 def _page(doc: Document) -> None:
@@ -157,15 +157,3 @@ def _cell(cell: _Cell, text: str, bold: bool = False) -> None:
     p = cell.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(p, text, BODY_FONT, Pt(12), bold)
-
-
-def _reproducible_zip(data: bytes) -> bytes:
-    """The same zip with fixed entry times, so the same report gives the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
