@@ -8,7 +8,11 @@ ADDR   ?= 127.0.0.1:8000
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup serve build validate test lint schema clean
+BROWSER_STAMP := tests/browser/node_modules/.installed-stamp
+CHROMIUM ?= /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup browser-setup serve build build-offline validate test lint schema screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (mkdocs-material 9)") if sys.version_info < (3, 11) else None'
@@ -26,10 +30,25 @@ serve: $(STAMP)             ## the portal on the sample plan, rebuilt on every s
 build: $(STAMP)             ## build site/ (the old site stays unless the build succeeds)
 	$(BIN)/portal build --strict
 
+build-offline: $(STAMP)     ## a copy that works from file:// (a USB stick): site-offline/ and site-offline.zip
+	$(BIN)/portal build --strict -f mkdocs.offline.yml -d site-offline
+	rm -f site-offline.zip && $(BIN)/python -m zipfile -c site-offline.zip site-offline/
+
 validate: $(STAMP)          ## check the ledger: every problem at once, as file:line:column
 	$(BIN)/portal validate
 
-test: $(STAMP)              ## lint and the whole test suite
+# The browser tests use Debian's chromium and CJK fonts (apt) and axe-core (npm), never a downloaded browser.
+$(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	@if [ ! -x "$(CHROMIUM)" ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  echo "installing Debian's chromium and CJK fonts for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
+browser-setup: $(BROWSER_STAMP)
+
+test: $(STAMP) $(BROWSER_STAMP)   ## lint and the whole test suite, browser tests included
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -39,5 +58,8 @@ lint: $(STAMP)
 schema: $(STAMP)            ## regenerate the committed JSON Schemas from the declared schema
 	$(BIN)/portal schema
 
+screenshots: $(STAMP) $(BROWSER_STAMP)  ## the README's screenshots, made by the browser tests
+	PORTAL_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py -k screenshots
+
 clean:
-	rm -rf site .site.* .pytest_cache .ruff_cache
+	rm -rf site site-offline site-offline.zip .site.* .pytest_cache .ruff_cache

@@ -14,8 +14,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 PORTAL = Path(sys.executable).with_name("portal")
-PROJECT_FILES = ["mkdocs.yml", "tasks.yaml", "departments.yaml"]
+PROJECT_FILES = ["mkdocs.yml", "mkdocs.offline.yml", "tasks.yaml", "departments.yaml"]
 PROJECT_DIRS = ["content", "overrides", "hooks"]
+FIGURES: list[str] = []  # measured figures that tests report, printed at the end of the run
 
 
 @dataclass
@@ -92,3 +93,11 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     build = run_build(project)
     assert build.returncode == 0, build.stderr
     return build
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures tests measured (search recall, filter time …) where CI logs show them."""
+    if FIGURES:
+        terminalreporter.section("measured")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

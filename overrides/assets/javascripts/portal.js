@@ -65,6 +65,11 @@
     });
     var output = form.querySelector('output[data-pp-count]');
     var shownLabel = form.getAttribute('data-label-shown') || '{n} / {total}';
+    // One page of matching rows is shown at a time: the browser lays out ~100 rows, not 10,000.
+    var pageSize = Number(table.getAttribute('data-pp-page')) || 100;
+    var page = 0;
+    var pager = form.querySelector('[data-pp-pager]');
+    var pageLabel = form.getAttribute('data-label-page') || '{page} / {pages}';
 
     // Read every row once: its filter attributes and its normalised text. Later passes touch only these.
     var rows = [];
@@ -72,7 +77,7 @@
       var trs = table.tBodies[b].rows;
       for (var r = 0; r < trs.length; r++) {
         var tr = trs[r];
-        rows.push({
+        rows.push(tr.ppRow = {
           tr: tr,
           status: tr.getAttribute('data-status') || '',
           state: tr.getAttribute('data-state') || '',
@@ -112,17 +117,36 @@
       var f = current();
       var match = matcher(f);
       var n = 0;
-      for (var i = 0; i < rows.length; i++) {
-        var row = rows[i];
-        var show = match(row);
-        if (show) n++;
+      var first = page * pageSize;
+      var last = first + pageSize;
+      var trs = table.tBodies[0].rows; // in the order the table is sorted now
+      for (var i = 0; i < trs.length; i++) {
+        var row = trs[i].ppRow;
+        if (!row) continue;
+        var show = false;
+        if (match(row)) {
+          show = n >= first && n < last;
+          n++;
+        }
         if (show !== row.shown) { // write only what changes: no style work for rows that stay as they are
           row.tr.hidden = !show;
           row.shown = show;
         }
       }
+      var pages = Math.max(1, Math.ceil(n / pageSize));
       if (output) output.textContent = fill(shownLabel, { n: n, total: rows.length });
+      if (pager) {
+        pager.hidden = pages < 2;
+        pager.querySelector('[data-pp-page-label]').textContent = fill(pageLabel, { page: page + 1, pages: pages });
+        pager.querySelector('[data-pp-prev]').disabled = page === 0;
+        pager.querySelector('[data-pp-next]').disabled = page >= pages - 1;
+      }
       writeQuery(f);
+    }
+
+    function turn(step) {
+      page = Math.max(0, page + step);
+      apply();
     }
 
     /** Put the state into the address bar without a history entry per keystroke. */
@@ -161,10 +185,11 @@
     var timer = 0;
     function later() {
       window.clearTimeout(timer);
-      timer = window.setTimeout(apply, DEBOUNCE_MS);
+      timer = window.setTimeout(now, DEBOUNCE_MS);
     }
     function now() {
       window.clearTimeout(timer);
+      page = 0; // a new filter starts on its first page
       apply();
     }
 
@@ -183,6 +208,12 @@
       });
       now();
     });
+
+    if (pager) {
+      pager.querySelector('[data-pp-prev]').addEventListener('click', function () { turn(-1); });
+      pager.querySelector('[data-pp-next]').addEventListener('click', function () { turn(1); });
+    }
+    table.addEventListener('afterSort', function () { page = 0; apply(); }); // tablesort reordered the rows
 
     form.ppFilters = { apply: now, rows: rows };
     readQuery();
