@@ -34,7 +34,7 @@ AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 # Chromium as the probe of this machine runs it: no sandbox as root, no background calls home.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-default-apps"]
-SHOTS = Path(os.environ.get("PORTAL_SCREENSHOTS", ""))
+SHOTS = os.environ.get("PORTAL_SCREENSHOTS", "")  # a folder to keep the screenshots in (make screenshots)
 
 KINDS = {
     "dashboard": "",
@@ -312,7 +312,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_screenshots(browser: Browser, server: str, tmp_path: Path, width: int) -> None:
-    folder = SHOTS if str(SHOTS) else tmp_path
+    folder = Path(SHOTS) if SHOTS else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1,
                                   locale="zh-CN")
