@@ -1,0 +1,1044 @@
+"""Import an implementation plan (实施方案) or a rectification report (整改情况报告) into ledger data.
+
+:func:`read_document` turns a file into lines (one paragraph a line), :func:`import_plan` turns
+lines into the data of a ledger file (``{"plan": ..., "sections": ...}``, the shape of
+``tasks.yaml``, plain dicts, lists, strings and ints) and an :class:`ImportReport`;
+:func:`import_file` does both. Nothing here writes files.
+
+Reading
+    .txt / .md in UTF-8 (with or without BOM), UTF-16 with BOM or GB18030, detected in that
+    order; NUL bytes or control characters mean a binary file. .md loses heading marks,
+    bullets, quotes and ``**`` emphasis. .docx paragraphs come in document order, table cells
+    row by row, with Word's automatic numbering rendered into the text as a reader sees it
+    (numPr of the paragraph or its style -> numbering.xml, counted per numId and level).
+
+Numbering
+    一、 / （一） / 1. 1、 1． / （1） / ① (and ⑴ ⒈), full- or half-width, spaces allowed. The
+    levels nest in the order the document uses them: a number of a style already open closes
+    that level and starts a sibling, any other style opens a level below the current one.
+    （n） and ① written on within a paragraph after 。；！？ (（n） also after ：) are split off when
+    they continue the count (n = previous + 1, or 1).
+
+Plans
+    Top-level numbers are sections; numbered nodes with numbered children are sections; the
+    other (leaf) nodes below the top are tasks. A document with one level only becomes one
+    section (titled with the plan title) of tasks. Ids: sections s<number>, s<parent>-<number>
+    as printed (二、6. -> s2-6). Tasks t<number> zero-padded to the widest number when the task
+    numbers are unique in the plan; when they restart, t<item>-<n> (or t<section path>-<n> when
+    that still repeats), and a note says so; unnumbered tasks (problems of a report) are counted in
+    order, zero-padded the same way (t01 … t41).
+    Unnumbered paragraphs continue the node above them (task details, section details).
+Titles
+    Text up to the first 。 or ；. Longer than 60 characters: cut at the last ， or , (ASCII too,
+    as in the sample's （28）) within the first 60 characters, dropping the comma; with no comma
+    there, at the last 、 (the sample's （27）). When that cut would leave fewer than 10
+    characters (the sample's （46） "7月份，对…" would become "7月份"), or neither mark is there,
+    cut at the first comma after character 60; with none, keep the whole sentence. Details are
+    the full text. A section's title is its heading up to the first sub-task, by the same rule.
+Responsibility
+    Lines 责任领导 / 牵头科室 / 牵头单位 / 牵头部门 / 责任科室 / 责任单位 / 责任部门 / 配合单位 (several
+    may share a line) go to the item they close: normally the parent of the task just read (a
+    sub-task closes its item; （52） directly under 七、 closes 七、). When several blocks close
+    leaf items of one parent, or the parent also holds sub-sections, each block stays with its
+    own item (an item that is itself a task then carries them). 责任科室 counts as lead unless
+    the block also names a 牵头 line. Tasks inherit; nothing is repeated on them.
+Deadlines
+    :func:`portal.schedule.find_deadline_phrases` on the task text, each phrase as written,
+    distinct, in text order; one phrase is a string, several a list. Ongoing words (持续,
+    长期坚持, 持之以恒, 常态化 ...) count only in the task's first sentence: later they describe
+    manner ("持之以恒纠治“四风”" in （26）), and the sample leaves them out. A line 完成时限：… /
+    整改时限：… under a task replaces what the text gives.
+Rectification reports (detected by a line starting 整改措施：)
+    Aspects (the numbered lines whose part holds problems, e.g. （一）关于“…”方面问题) are
+    sections; findings 关于“…”问题 are sub-sections; a line followed by 整改措施：… is a problem
+    and becomes a task (title and problem = the line, details = the 整改措施 text, measures =
+    its 一是/二是… parts without the ordinal and the closing 。；). A finding followed directly by
+    整改措施 is itself the problem, a task of the aspect. Aspect and finding titles drop the
+    formulaic 关于“ ”（方面）问题 wrapping. Everything else (preamble, 基本情况, 今后打算) is unplaced.
+Plan metadata
+    title: the first non-empty line (unless it is numbered, longer than 80 characters or ends
+    with 。, then the file name and a note); year: the argument, else the first 19xx/20xx in the
+    title, else :class:`ImportFailed`; id: ``plan_id`` or plan<year>; source: the last document
+    number (×〔2020〕12号) in the first paragraph after the title; timezone Asia/Shanghai.
+
+Nothing is dropped silently: every non-empty line ends up in a field or in ``report.unplaced``
+(line numbers are 1-based lines of a text file, paragraphs of a Word file); only labels
+(责任领导：, 整改措施：, the 关于“ ”问题 wrapping) and the punctuation at a cut are not copied.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portal.schedule import find_deadline_phrases
+
+__all__ = ["ImportFailed", "ImportReport", "import_file", "import_plan", "read_document"]
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, the lines placed nowhere (1-based line, text) and notes for people."""
+
+    source: str
+    lines: int  # non-empty lines read
+    sections: int  # sections at every level
+    tasks: int
+    unplaced: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class ImportFailed(Exception):
+    """The document cannot be imported; the message says why, in Chinese."""
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reading documents
+# ---------------------------------------------------------------------------------------------------------------------
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+_MD_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_MD_RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$")
+
+
+def read_document(path: Path) -> list[str]:
+    """The document's paragraphs as lines (empty ones kept, so that line numbers match the file)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES and suffix != ".docx":
+        shown = suffix or "（没有扩展名）"
+        raise ImportFailed(f"不支持的文件类型 {shown}：请把文件另存为 .docx、.txt 或 .md 后再导入")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+    if not data.strip():
+        raise ImportFailed(f"文件是空的：{path.name}")
+    if suffix == ".docx":
+        lines = _read_docx(data, path.name)
+    else:
+        lines = _decode(data, path.name).splitlines()
+        if suffix in MARKDOWN_SUFFIXES:
+            lines = [_from_markdown(line) for line in lines]
+    if not any(line.strip() for line in lines):
+        raise ImportFailed(f"文件中没有文字：{path.name}")
+    return lines
+
+
+def _decode(data: bytes, name: str) -> str:
+    """Text from bytes in UTF-8 (BOM optional), UTF-16 with BOM or GB18030; ImportFailed for binary data."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    elif b"\x00" in data:
+        raise ImportFailed(f"不是文本文件：{name} 含有二进制内容（NUL 字节），请导入 .docx 或纯文本文件")
+    else:
+        encodings = ["utf-8-sig", "gb18030"]
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_binary(text):
+            raise ImportFailed(f"不是文本文件：{name} 含有大量控制字符，可能是二进制文件")
+        return text
+    raise ImportFailed(f"无法识别文件编码：{name} 既不是 UTF-8 也不是 GB18030 编码的文本")
+
+
+def _looks_binary(text: str) -> bool:
+    """More than 1% control, private-use or unassigned characters: not something a person wrote."""
+    odd = sum(1 for c in text if c not in "\t\n\r\f\v" and unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs"))
+    return odd > max(2, len(text) // 100)
+
+
+def _from_markdown(line: str) -> str:
+    """A Markdown line as plain text: no heading marks, bullets, quote marks, rules or emphasis."""
+    if _MD_RULE.match(line):
+        return ""
+    line = _MD_PREFIX.sub("", line)
+    line = _MD_EMPHASIS.sub(r"\2", line)
+    return re.sub(r"\s+#+\s*$", "", line)
+
+
+# --- .docx -----------------------------------------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Parts of a paragraph whose text a reader does not see: properties, deleted or moved-away text, the fallback copy
+# of a text box (its mc:Choice twin is read).
+_SKIP_TAGS = {_W + "pPr", _W + "rPr", _W + "del", _W + "moveFrom", _MC_FALLBACK}
+_RT_NUMBERING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
+_RT_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+
+
+def _read_docx(data: bytes, name: str) -> list[str]:
+    """Lines of a Word document; ImportFailed when the file is not a readable .docx."""
+    import docx  # python-docx loads lxml: only pay for it when a .docx is read
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        numbering = _Numbering(_related(document, _RT_NUMBERING), _related(document, _RT_STYLES))
+        lines: list[str] = []
+        for p in _docx_paragraphs(document.element.body):
+            lines.extend((numbering.label(p) + _paragraph_text(p)).split("\n"))
+        return lines
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as exc:
+        reason = type(exc).__name__
+        raise ImportFailed(f"不是有效的 Word 文件（.docx）：{name} 已损坏或不是 Word 格式（{reason}）") from exc
+
+
+def _related(document: Any, reltype: str) -> Any:
+    """The XML root of a part related to the main document, or None (reading must not create parts)."""
+    try:
+        return document.part.part_related_by(reltype).element
+    except (KeyError, AttributeError):
+        return None
+
+
+def _docx_paragraphs(parent: Any) -> Iterator[Any]:
+    """Every w:p under a body or cell in reading order: tables row by row, cells left to right, content controls."""
+    for child in parent.iterchildren():
+        if child.tag == _W + "p":
+            yield child
+        elif child.tag == _W + "tbl":
+            for row in child.iterchildren(_W + "tr"):
+                for cell in row.iterchildren(_W + "tc"):
+                    yield from _docx_paragraphs(cell)
+        elif child.tag in (_W + "sdt", _W + "customXml"):
+            content = child.find(_W + "sdtContent")
+            yield from _docx_paragraphs(content if content is not None else child)
+
+
+def _paragraph_text(p: Any) -> str:
+    """The text a reader sees in a paragraph: runs, hyperlinks, insertions; tabs and breaks as \\t and \\n."""
+    parts: list[str] = []
+
+    def walk(element: Any) -> None:
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIP_TAGS:
+                continue
+            if tag == _W + "t":
+                parts.append(child.text or "")
+            elif tag == _W + "tab":
+                parts.append("\t")
+            elif tag in (_W + "br", _W + "cr"):
+                parts.append("\n")
+            elif tag == _W + "noBreakHyphen":
+                parts.append("-")
+            else:
+                walk(child)
+
+    walk(p)
+    return "".join(parts)
+
+
+@dataclass(slots=True)
+class _Level:
+    """One level of a Word list: its number format, level text ("%1、"), start and restart rule."""
+
+    fmt: str = "decimal"
+    text: str = ""
+    start: int = 1
+    restart: int | None = None  # w:lvlRestart: restart after a level < this is used; None: after any shallower one
+
+
+def _val(element: Any, tag: str, default: str | None = None) -> str | None:
+    child = element.find(_W + tag) if element is not None else None
+    return child.get(_W + "val", default) if child is not None else default
+
+
+class _Numbering:
+    """Word's automatic numbering: renders the label ("一、", "（1）") of each numbered paragraph in turn."""
+
+    def __init__(self, numbering: Any, styles: Any) -> None:
+        self.levels: dict[str, dict[int, _Level]] = {}
+        self.counters: dict[str, dict[int, int]] = {}
+        self.styles: dict[str, tuple[str | None, str | None, str | None]] = {}  # id -> (numId, ilvl, basedOn)
+        for style in styles.iterfind(_W + "style") if styles is not None else ():
+            num_pr = style.find(f"{_W}pPr/{_W}numPr")
+            num_id, ilvl = (_val(num_pr, "numId"), _val(num_pr, "ilvl")) if num_pr is not None else (None, None)
+            self.styles[style.get(_W + "styleId", "")] = (num_id, ilvl, _val(style, "basedOn"))
+        if numbering is not None:
+            self._read_definitions(numbering)
+
+    def _read_definitions(self, numbering: Any) -> None:
+        abstract: dict[str, dict[int, _Level]] = {}
+        links: dict[str, str] = {}  # abstractNumId -> list style it takes its levels from (w:numStyleLink)
+        for node in numbering.iterfind(_W + "abstractNum"):
+            aid = node.get(_W + "abstractNumId", "")
+            abstract[aid] = {int(lvl.get(_W + "ilvl", "0")): _read_level(lvl) for lvl in node.iterfind(_W + "lvl")}
+            if _val(node, "numStyleLink"):
+                links[aid] = _val(node, "numStyleLink") or ""
+        nums = {n.get(_W + "numId", ""): n for n in numbering.iterfind(_W + "num")}
+        for num_id, node in nums.items():
+            aid = _val(node, "abstractNumId") or ""
+            if aid in links:  # a list style: its own numId points at the real definition
+                linked = nums.get(self.styles.get(links[aid], (None, None, None))[0] or "")
+                aid = _val(linked, "abstractNumId") or aid
+            levels = {k: _Level(v.fmt, v.text, v.start, v.restart) for k, v in abstract.get(aid, {}).items()}
+            for override in node.iterfind(_W + "lvlOverride"):
+                ilvl = int(override.get(_W + "ilvl", "0"))
+                lvl = override.find(_W + "lvl")
+                if lvl is not None:
+                    levels[ilvl] = _read_level(lvl)
+                start = _val(override, "startOverride")
+                if start is not None and ilvl in levels:
+                    levels[ilvl].start = int(start)
+            self.levels[num_id] = levels
+
+    def _num_pr(self, p: Any) -> tuple[str | None, int]:
+        """(numId, ilvl) of a paragraph: its own numPr, else the nearest style in its basedOn chain that has one."""
+        num_pr = p.find(f"{_W}pPr/{_W}numPr")
+        num_id, ilvl = (_val(num_pr, "numId"), _val(num_pr, "ilvl")) if num_pr is not None else (None, None)
+        style = _val(p.find(_W + "pPr"), "pStyle")
+        for _ in range(20):  # basedOn chains are short; a cycle must not hang the import
+            if (num_id is not None and ilvl is not None) or not style or style not in self.styles:
+                break
+            s_num, s_ilvl, style = self.styles[style]
+            num_id = num_id if num_id is not None else s_num
+            ilvl = ilvl if ilvl is not None else s_ilvl
+        return num_id, int(ilvl or 0)
+
+    def label(self, p: Any) -> str:
+        """The number Word shows before this paragraph ("" if none), counting it."""
+        num_id, ilvl = self._num_pr(p)
+        levels = self.levels.get(num_id or "")
+        if not levels or ilvl not in levels:
+            return ""
+        counts = self.counters.setdefault(num_id or "", {})
+        counts[ilvl] = counts.get(ilvl, levels[ilvl].start - 1) + 1
+        for deeper in [k for k in counts if k > ilvl]:
+            level = levels.get(deeper)
+            restart = level.restart if level and level.restart is not None else deeper
+            if ilvl < restart:
+                del counts[deeper]
+        if levels[ilvl].fmt == "bullet":
+            return ""  # a bullet is not a number the importer could use
+
+        def number(m: re.Match[str]) -> str:
+            k = int(m[1]) - 1
+            level = levels.get(k, _Level())
+            return format_number(counts.get(k, level.start), level.fmt)
+
+        return re.sub(r"%([1-9])", number, levels[ilvl].text)
+
+
+def _read_level(lvl: Any) -> _Level:
+    restart = _val(lvl, "lvlRestart")
+    return _Level(
+        fmt=_val(lvl, "numFmt", "decimal") or "decimal",
+        text=_val(lvl, "lvlText", "") or "",
+        start=int(_val(lvl, "start", "1") or 1),
+        restart=int(restart) if restart is not None else None,
+    )
+
+
+_CN_DIGITS = "〇一二三四五六七八九"
+_CN_LEGAL = "零壹贰叁肆伍陆柒捌玖"
+_HEAVENLY_STEMS = "甲乙丙丁戊己庚辛壬癸"
+_EARTHLY_BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
+_ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"),
+          (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+
+
+def format_number(n: int, fmt: str) -> str:
+    """A counter in one of Word's number formats (w:numFmt), e.g. 3 -> '三' for chineseCounting."""
+    if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting",
+               "ideographLegalTraditional", "koreanCounting"):
+        return chinese_number(n)
+    if fmt == "chineseLegalSimplified":
+        return "".join(_CN_LEGAL[_CN_DIGITS.index(c)] if c in _CN_DIGITS else c for c in chinese_number(n))
+    if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand"):
+        return "".join(_CN_DIGITS[int(d)] for d in str(n))
+    if fmt == "ideographTraditional":
+        return _HEAVENLY_STEMS[(n - 1) % 10]
+    if fmt == "ideographZodiac":
+        return _EARTHLY_BRANCHES[(n - 1) % 12]
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and 1 <= n <= 50:
+        return chr(0x245F + n) if n <= 20 else chr(0x3250 + n - 20) if n <= 35 else chr(0x32B1 + n - 36)
+    if fmt == "decimalEnclosedParen" and 1 <= n <= 20:
+        return chr(0x2473 + n)
+    if fmt == "decimalEnclosedFullstop" and 1 <= n <= 20:
+        return chr(0x2487 + n)
+    if fmt in ("decimalFullWidth", "decimalFullWidth2"):
+        return "".join(chr(ord(d) + 0xFEE0) for d in str(n))
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt in ("upperLetter", "lowerLetter"):
+        letter = chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter if fmt == "upperLetter" else letter.lower()
+    if fmt in ("upperRoman", "lowerRoman"):
+        roman, rest = "", n
+        for value, symbol in _ROMAN:
+            count, rest = divmod(rest, value)
+            roman += symbol * count
+        return roman if fmt == "upperRoman" else roman.lower()
+    return "" if fmt == "none" else str(n)
+
+
+def chinese_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 15 -> 十五, 21 -> 二十一, 105 -> 一百零五, as numbers are written in headings."""
+    if n < 10:
+        return _CN_DIGITS[max(n, 0)]
+    if n < 20:
+        return "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        tail = "" if rest == 0 else "零" + _CN_DIGITS[rest] if rest < 10 else "一" * (rest < 20) + chinese_number(rest)
+        return _CN_DIGITS[n // 100] + "百" + tail
+    return str(n)
+
+
+def chinese_to_int(text: str) -> int:
+    """一 -> 1, 十一 -> 11, 二十 -> 20, 一百零五 -> 105, 两 -> 2."""
+    digits = {c: i for i, c in enumerate(_CN_DIGITS)} | {"零": 0, "两": 2}
+    total = current = 0
+    for c in text:
+        if c in digits:
+            current = digits[c]
+        elif c in "十百千":
+            total += (current or 1) * {"十": 10, "百": 100, "千": 1000}[c]
+            current = 0
+    return total + current
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reading lines: numbers, responsibility, deadlines, measures
+# ---------------------------------------------------------------------------------------------------------------------
+
+_CN = "一二三四五六七八九十百零〇两"
+_NUMBER_RES: list[tuple[str, re.Pattern[str]]] = [
+    ("cn_dun", re.compile(rf"(?P<n>[{_CN}]{{1,4}})\s*[、．.]")),
+    ("cn_paren", re.compile(rf"[（(]\s*(?P<n>[{_CN}]{{1,4}})\s*[）)]")),
+    ("ar_paren", re.compile(r"[（(]\s*(?P<n>[0-9０-９]{1,3})\s*[）)]")),
+    ("ar_paren", re.compile(r"(?P<n>[⑴-⒇])")),
+    ("ar_dot", re.compile(r"(?P<n>[0-9０-９]{1,3})\s*[.．、](?![0-9０-９])")),
+    ("ar_dot", re.compile(r"(?P<n>[⒈-⒛])")),
+    ("circled", re.compile(r"(?P<n>[①-⑳])")),
+]
+# Run-on numbers inside a paragraph: （n） / ⑴ / ① after the end of a sentence.
+_INLINE_RE = re.compile(r"[（(]\s*(?P<p>[0-9０-９]{1,3})\s*[）)]|(?P<e>[⑴-⒇])|(?P<c>[①-⑳])")
+_INLINE_AFTER = "。；;！!？?"
+_LEAD_KEYS = ("牵头科室", "牵头单位", "牵头部门")
+_UNIT_KEYS = ("责任单位", "责任部门", "配合单位")
+_RESP_KEYS = ("责任领导", *_LEAD_KEYS, "责任科室", *_UNIT_KEYS)
+_RESP_RE = re.compile(rf"({'|'.join(_RESP_KEYS)})\s*[:：]")
+_DEADLINE_LINE_RE = re.compile(r"^(?:完成时限|完成时间|整改时限|时限要求|时间要求)\s*[:：]\s*")
+_MEASURE_RE = re.compile(r"^整改措施\s*[:：]\s*")
+_PROGRESS_RE = re.compile(r"^(?:整改进展|整改情况|进展情况|完成情况|整改结果|整改成效)\s*[:：]")
+_NAME_SPLIT = re.compile(r"[、，,；;\s]+")
+_FINDING_RE = re.compile(r"关于\s*[“\"「『](?P<w>.+)[”\"」』]\s*(?:的)?问题[。：:]?")
+_WRAPPED_RE = re.compile(r"关于\s*[“\"「『](?P<w>.+)[”\"」』]\s*(?:方面)?(?:的)?问题[。：:]?")
+_ORDINAL_RE = re.compile(r"(?:^|(?<=[。；;，,：:！!？?\s]))[一二三四五六七八九十]{1,3}是")
+_DOCNUM_RE = re.compile(r"[〔［\[【]\s*(?:19|20)\d{2}\s*[〕］\]】]\s*第?\s*\d+\s*号")
+_DOCNUM_STOP = set("（()）《》“”\"'‘’，,、：:；;。 \t")
+_YEAR_RE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])")
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One non-empty line (or a run-on piece of one), classified."""
+
+    line: int
+    kind: str  # "num" | "resp" | "deadline" | "measure" | "plain"
+    text: str  # after the number for "num"; after the label for "deadline" and "measure"; else the whole line
+    style: str = ""
+    number: str = ""
+    value: int = 0
+    fields: list[tuple[str, str]] = field(default_factory=list)  # responsibility (key, value) pairs
+
+
+def _numbered(text: str) -> tuple[str, str, int, str] | None:
+    """(style, number as printed without spaces, value, rest) when the line starts with a number."""
+    for style, pattern in _NUMBER_RES:
+        m = pattern.match(text)
+        if m:
+            return style, re.sub(r"\s+", "", m[0]), _number_value(m["n"]), text[m.end():].strip()
+    return None
+
+
+def _number_value(n: str) -> int:
+    if n[0] in _CN:
+        return chinese_to_int(n)
+    if "①" <= n <= "⑳":
+        return ord(n) - 0x245F
+    if "⑴" <= n <= "⒇":
+        return ord(n) - 0x2473
+    if "⒈" <= n <= "⒛":
+        return ord(n) - 0x2487
+    return int(n)
+
+
+def _classify(items: list[tuple[int, str]], split_inline: bool) -> list[_Entry]:
+    """Entries for the lines after the title, run-on sub-tasks split off when ``split_inline``."""
+    entries: list[_Entry] = []
+    last: dict[str, int] = {}  # last value seen per style, so that run-on numbers must continue the count
+    for line, text in items:
+        if _RESP_RE.match(text):
+            entries.append(_Entry(line, "resp", text, fields=_resp_fields(text)))
+        elif m := _DEADLINE_LINE_RE.match(text):
+            entries.append(_Entry(line, "deadline", text[m.end():]))
+        elif m := _MEASURE_RE.match(text):
+            entries.append(_Entry(line, "measure", text[m.end():]))
+        elif num := _numbered(text):
+            style, number, value, rest = num
+            entry = _Entry(line, "num", rest, style, number, value)
+            last[style] = value
+            entries.extend(_split_run_on(entry, last) if split_inline else [entry])
+        else:
+            entries.append(_Entry(line, "plain", text))
+    return entries
+
+
+def _split_run_on(entry: _Entry, last: dict[str, int]) -> list[_Entry]:
+    """'深入学习…。（1）4月份…（2）坚持…' -> the item and one entry per sub-task continuing the count."""
+    cuts: list[tuple[int, int, str, str, int]] = []  # (start, end, style, number, value)
+    for m in _INLINE_RE.finditer(entry.text):
+        before = entry.text[: m.start()].rstrip()
+        style = "circled" if m["c"] else "ar_paren"
+        allowed = _INLINE_AFTER + ("：:" if style == "ar_paren" else "")
+        if before and before[-1] not in allowed:
+            continue
+        value = _number_value(m["p"] or m["e"] or m["c"])
+        if value not in (1, last.get(style, 0) + 1):
+            continue
+        last[style] = value
+        cuts.append((m.start(), m.end(), style, re.sub(r"\s+", "", m[0]), value))
+    if not cuts:
+        return [entry]
+    head = _Entry(entry.line, "num", entry.text[: cuts[0][0]].strip(), entry.style, entry.number, entry.value)
+    pieces = [head]
+    for i, (_, end, style, number, value) in enumerate(cuts):
+        stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(entry.text)
+        pieces.append(_Entry(entry.line, "num", entry.text[end:stop].strip(), style, number, value))
+    return pieces
+
+
+def _resp_fields(text: str) -> list[tuple[str, str]]:
+    """'牵头科室：机关党委、人教科 责任单位：…' -> [('牵头科室', '机关党委、人教科'), ('责任单位', '…')]."""
+    marks = list(_RESP_RE.finditer(text))
+    out = []
+    for i, m in enumerate(marks):
+        stop = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        out.append((m[1], text[m.end():stop].strip().rstrip("。；;，,")))
+    return out
+
+
+def _responsibility(fields: list[tuple[str, str]]) -> dict[str, Any]:
+    """leader (as written), lead and units (lists of names) from responsibility fields."""
+    has_lead = any(key in _LEAD_KEYS for key, _ in fields)
+    leader: list[str] = []
+    lead: list[str] = []
+    units: list[str] = []
+    for key, value in fields:
+        names = [n for n in _NAME_SPLIT.split(value) if n]
+        if key == "责任领导":
+            leader.extend([value] if value else [])
+        elif key in _LEAD_KEYS or (key == "责任科室" and not has_lead):
+            lead.extend(names)
+        else:
+            units.extend(names)
+    out: dict[str, Any] = {}
+    if leader:
+        out["leader"] = "、".join(dict.fromkeys(leader))
+    if lead:
+        out["lead"] = list(dict.fromkeys(lead))
+    if units:
+        out["units"] = list(dict.fromkeys(units))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Titles, deadlines, ids
+# ---------------------------------------------------------------------------------------------------------------------
+
+TITLE_MAX = 60
+TITLE_MIN = 10
+
+
+def make_title(text: str) -> str:
+    """The title of a task or section: its first sentence, cut at a comma when over 60 characters (see module doc)."""
+    sentence = re.split(r"[。；;\n]", text.strip(), maxsplit=1)[0].strip() or text.strip()[:TITLE_MAX]
+    if len(sentence) <= TITLE_MAX:
+        return sentence.rstrip("：:")
+    head = sentence[:TITLE_MAX]
+    comma = max(head.rfind("，"), head.rfind(","))
+    if comma >= TITLE_MIN:
+        return sentence[:comma]
+    if comma < 0:
+        pause = head.rfind("、")
+        if pause >= TITLE_MIN:
+            return sentence[:pause]
+    after = re.search(r"[，,]", sentence[TITLE_MAX:])
+    return sentence[: TITLE_MAX + after.start()] if after else sentence
+
+
+def _unwrap(text: str) -> str:
+    """关于“…”（方面）问题 -> the wording inside the quotes; other text as it is."""
+    m = _WRAPPED_RE.fullmatch(text)
+    return m["w"].strip() if m else text
+
+
+def _deadline(text: str, year: int) -> tuple[str | list[str] | None, list[str]]:
+    """(the deadline field from the phrases in ``text``, ongoing words left out as not in the first sentence)."""
+    first = re.search(r"[。；;\n]", text)
+    first_end = first.end() if first else len(text)
+    found: list[str] = []
+    skipped: list[str] = []
+    for start, end, part in find_deadline_phrases(text, year):
+        phrase = text[start:end]
+        if part.kind == "ongoing" and start >= first_end:
+            skipped.append(phrase)
+        elif phrase not in found:
+            found.append(phrase)
+    value: str | list[str] | None = found[0] if len(found) == 1 else (found or None)
+    return value, skipped
+
+
+@dataclass(slots=True)
+class _TaskRef:
+    """A task dict waiting for its id, with what the id scheme needs."""
+
+    task: dict[str, Any]
+    value: int | None  # printed number, None when unnumbered
+    parent_value: int | None
+    parent_id: str
+
+
+def _assign_task_ids(refs: list[_TaskRef], notes: list[str]) -> None:
+    """t01… when the printed numbers are unique; t<item>-<n> (or t<section path>-<n>) when they restart."""
+    if not refs:
+        return
+    values = [r.value for r in refs]
+    if all(v is not None for v in values) and len(set(values)) == len(values):
+        width = len(str(max(v for v in values if v is not None)))
+        ids = [f"t{r.value:0{width}d}" for r in refs]
+    elif all(v is not None for v in values):
+        ids = [f"t{r.parent_value}-{r.value}" for r in refs]
+        if len(set(ids)) != len(ids) or any(r.parent_value is None for r in refs):
+            ids = [f"t{r.parent_id[1:]}-{r.value}" for r in refs]
+        notes.append(f"任务序号在各条目内重新编号，任务编号写作“t条目-序号”（如 {ids[0]}）以保持唯一")
+    else:
+        width = len(str(len(refs)))
+        ids = [f"t{i:0{width}d}" for i in range(1, len(refs) + 1)]
+        if any(v is not None for v in values):
+            notes.append("部分任务没有序号，任务按出现顺序编号 t1、t2……")
+    for ref, task_id in zip(refs, ids, strict=True):
+        ref.task["id"] = task_id
+
+
+def _unique_id(base: str, used: set[str]) -> str:
+    """``base``, or base + b, c … when a repeated printed number would give the same id twice."""
+    candidate, suffix = base, ord("b")
+    while candidate in used:
+        candidate, suffix = f"{base}{chr(suffix)}", suffix + 1
+    used.add(candidate)
+    return candidate
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Importing
+# ---------------------------------------------------------------------------------------------------------------------
+
+NOT_A_PLAN = "不是实施方案：没有找到编号的任务（如 1. 或（1））"
+
+
+@dataclass
+class _Ctx:
+    """What building the ledger needs besides the lines."""
+
+    title: str
+    year: int
+    report: ImportReport
+    refs: list[_TaskRef] = field(default_factory=list)
+    used_ids: set[str] = field(default_factory=set)
+
+    def unplace(self, entry: _Entry, raw: dict[int, str], note: str = "") -> None:
+        """Record a line that goes nowhere (once per source line), with a note when there is something to say."""
+        if all(line != entry.line for line, _ in self.report.unplaced):
+            self.report.unplaced.append((entry.line, raw[entry.line]))
+        if note:
+            self.report.notes.append(f"第 {entry.line} 行：{note}")
+
+    def deadline_of(self, task: dict[str, Any], text: str, line: int) -> None:
+        """Set the task's deadline from the phrases in ``text``; note ongoing words left out."""
+        value, skipped = _deadline(text, self.year)
+        if value is not None:
+            task["deadline"] = value
+        for phrase in skipped:
+            where = f"第 {line} 行" + (f" {task['number']}" if task.get("number") else "")
+            self.report.notes.append(f"{where}：“{phrase}”不在任务第一句，看作做法而非完成时限，未写入 deadline")
+
+
+def import_file(path: Path, year: int | None = None, *, plan_id: str | None = None) -> tuple[dict, ImportReport]:
+    """Read a document and import it (see :func:`import_plan`)."""
+    return import_plan(read_document(Path(path)), str(path), year, plan_id=plan_id)
+
+
+def import_plan(lines: list[str], source: str, year: int | None = None, *,
+                plan_id: str | None = None) -> tuple[dict, ImportReport]:
+    """Ledger data ``{"plan": …, "sections": …}`` and a report from a document's lines.
+
+    ``year`` defaults to the first 19xx/20xx in the title; ``plan_id`` to plan<year>. Raises
+    ImportFailed for a document without numbered tasks or without a year.
+    """
+    items = [(i, line.strip()) for i, line in enumerate(lines, 1) if line.strip()]
+    if not items:
+        raise ImportFailed("文件中没有文字")
+    raw = dict(items)
+    report = ImportReport(source, len(items), 0, 0)
+    title, body = _split_title(items, source, report)
+    rectification = any(_MEASURE_RE.match(text) for _, text in body)
+    entries = _classify(body, split_inline=not rectification)
+    if not any(e.kind in ("num", "measure") for e in entries):
+        raise ImportFailed(NOT_A_PLAN)
+    ctx = _Ctx(title, _plan_year(year, title), report)
+    sections = _rectification(entries, raw, ctx) if rectification else _implementation(entries, raw, ctx)
+    _assign_task_ids(ctx.refs, report.notes)
+    report.tasks = len(ctx.refs)
+    report.sections = _count_sections(sections)
+    if not report.tasks:
+        raise ImportFailed(NOT_A_PLAN)
+    report.unplaced.sort()
+    plan: dict[str, Any] = {"id": plan_id or f"plan{ctx.year}", "title": title, "year": ctx.year}
+    number = _source_number(body)
+    if number:
+        plan["source"] = number
+    plan["timezone"] = "Asia/Shanghai"
+    return {"plan": plan, "sections": sections}, report
+
+
+def _split_title(items: list[tuple[int, str]], source: str, report: ImportReport) -> tuple[str, list[tuple[int, str]]]:
+    """(plan title, the other lines): the first line, unless it reads as body text; then the file name."""
+    line, text = items[0]
+    body_like = (_numbered(text) or _RESP_RE.match(text) or _MEASURE_RE.match(text) or len(text) > 80
+                 or text.endswith("。"))
+    if not body_like:
+        return text, items[1:]
+    title = Path(source).stem or "导入的方案"
+    report.notes.append(f"第 {line} 行不像标题（编号行、正文段落或过长），方案名称暂用文件名“{title}”，"
+                        "请改为方案的正式名称")
+    return title, items
+
+
+def _plan_year(year: int | None, title: str) -> int:
+    if year is not None:
+        return year
+    m = _YEAR_RE.search(unicodedata.normalize("NFKC", title))
+    if m:
+        return int(m[1])
+    raise ImportFailed(f"没有找到方案年度：标题“{title}”中没有年份（如 2020年），请用 --year 指定年度")
+
+
+def _source_number(body: list[tuple[int, str]]) -> str:
+    """The last document number (××办发〔2020〕12号) in the first unnumbered paragraph after the title."""
+    for _, text in body:
+        if _numbered(text):
+            return ""
+        numbers = []
+        for m in _DOCNUM_RE.finditer(text):
+            start = m.start()
+            while start > 0 and m.start() - start < 8 and text[start - 1] not in _DOCNUM_STOP:
+                start -= 1
+            numbers.append(re.sub(r"\s+", "", text[start:m.end()]))
+        return numbers[-1] if numbers else ""
+    return ""
+
+
+def _count_sections(sections: list[dict[str, Any]]) -> int:
+    return sum(1 + _count_sections(s.get("sections", [])) for s in sections)
+
+
+# --- implementation plans --------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Node:
+    """A numbered line in the outline, with what belongs to it."""
+
+    entry: _Entry
+    parent: _Node | None = None
+    children: list[_Node] = field(default_factory=list)
+    paras: list[str] = field(default_factory=list)  # unnumbered paragraphs that continue it
+    deadlines: list[_Entry] = field(default_factory=list)  # 完成时限：… lines
+    fields: list[tuple[str, str]] = field(default_factory=list)  # responsibility it carries
+
+
+def _implementation(entries: list[_Entry], raw: dict[int, str], ctx: _Ctx) -> list[dict[str, Any]]:
+    """Sections of an implementation plan: the outline, responsibility attached, nodes turned into dicts."""
+    roots, blocks = _outline(entries, raw, ctx)
+    _attach_responsibility(blocks)
+    if all(not root.children for root in roots):  # one level only: the items are the tasks of one section
+        section: dict[str, Any] = {"id": _unique_id("s1", ctx.used_ids), "title": ctx.title, "tasks": []}
+        section["tasks"] = [_task(node, section["id"], None, raw, ctx) for node in roots]
+        return [section]
+    ids = _child_ids(roots, "s", ctx)
+    return [_section(node, sid, raw, ctx) for node, sid in zip(roots, ids, strict=True)]
+
+
+def _outline(entries: list[_Entry], raw: dict[int, str],
+             ctx: _Ctx) -> tuple[list[_Node], list[tuple[_Node, list[_Entry]]]]:
+    """The tree of numbered lines, and the responsibility blocks with the node open when each was read."""
+    roots: list[_Node] = []
+    stack: list[_Node] = []
+    blocks: list[tuple[_Node, list[_Entry]]] = []
+    closed = False  # responsibility lines closed the open item: plain text after them belongs to nothing
+    previous = ""
+    for e in entries:
+        if e.kind == "num":
+            styles = [n.entry.style for n in stack]
+            if e.style in styles:  # a number of an open level: a sibling of that level
+                del stack[styles.index(e.style):]
+            node = _Node(e, stack[-1] if stack else None)
+            (node.parent.children if node.parent else roots).append(node)
+            stack.append(node)
+            closed = False
+        elif e.kind == "resp" and stack:
+            if previous == "resp":
+                blocks[-1][1].append(e)
+            else:
+                blocks.append((stack[-1], [e]))
+            closed = True
+        elif e.kind == "deadline" and stack:
+            stack[-1].deadlines.append(e)
+        elif e.kind == "plain" and stack and not closed:
+            stack[-1].paras.append(e.text)
+        elif e.kind == "resp":
+            ctx.unplace(e, raw, f"{e.fields[0][0]} 行没有对应的条目")
+        elif stack:
+            ctx.unplace(e, raw, "在责任行之后、下一个编号之前，不属于任何条目")
+        else:
+            ctx.unplace(e, raw)  # preamble before the first number
+        previous = e.kind
+    return roots, blocks
+
+
+def _attach_responsibility(blocks: list[tuple[_Node, list[_Entry]]]) -> None:
+    """Give each responsibility block to the item it closes (see the module doc)."""
+    per_parent: dict[int, int] = {}
+    for node, _ in blocks:
+        if node.parent is not None:
+            per_parent[id(node.parent)] = per_parent.get(id(node.parent), 0) + 1
+    for node, block in blocks:
+        parent = node.parent
+        target = node
+        if (not node.children and parent is not None and per_parent[id(parent)] == 1
+                and parent.children[-1] is node and all(not c.children for c in parent.children)):
+            target = parent  # the block closes a list of sub-tasks: it belongs to their item
+        for e in block:
+            target.fields.extend(e.fields)
+
+
+def _child_ids(nodes: list[_Node], prefix: str, ctx: _Ctx) -> list[str]:
+    """Section ids from printed numbers: s1, s1-1, s2-6 …"""
+    return [_unique_id(f"{prefix}{node.entry.value or i}", ctx.used_ids) for i, node in enumerate(nodes, 1)]
+
+
+def _section(node: _Node, sid: str, raw: dict[int, str], ctx: _Ctx) -> dict[str, Any]:
+    """A section dict for a numbered node with children (or a top-level heading), its children inside."""
+    first = node.entry.text or (node.paras[0] if node.paras else "")
+    title = make_title(first) if first else node.entry.number
+    details = [first] if first and first.rstrip("。；;：: ") != title else []
+    details += node.paras if node.entry.text else node.paras[1:]
+    out: dict[str, Any] = {"id": sid, "number": node.entry.number, "title": title}
+    if details:
+        out["details"] = "\n".join(details)
+    out.update(_responsibility(node.fields))
+    for e in node.deadlines:
+        ctx.unplace(e, raw, "完成时限写在板块上而不是任务上，未导入")
+    subs: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+    ids = _child_ids([c for c in node.children if c.children], sid + "-", ctx)
+    for child in node.children:
+        if child.children:
+            subs.append(_section(child, ids.pop(0), raw, ctx))
+        else:
+            tasks.append(_task(child, sid, node, raw, ctx))
+    if subs:
+        out["sections"] = subs
+    if tasks:
+        out["tasks"] = tasks
+    return out
+
+
+def _task(node: _Node, parent_id: str, parent: _Node | None, raw: dict[int, str], ctx: _Ctx) -> dict[str, Any]:
+    """A task dict for a leaf node; its id is given once all tasks are known."""
+    text = "\n".join(t for t in (node.entry.text, *node.paras) if t)
+    task: dict[str, Any] = {"id": "", "number": node.entry.number, "title": make_title(text) or node.entry.number}
+    if not text:
+        ctx.report.notes.append(f"第 {node.entry.line} 行：{node.entry.number} 没有内容，任务名称暂用序号")
+    if text:
+        task["details"] = text
+    explicit = " ".join(e.text for e in node.deadlines)
+    ctx.deadline_of(task, explicit or text, node.entry.line)
+    if explicit and "deadline" not in task:
+        for e in node.deadlines:
+            ctx.unplace(e, raw, "完成时限中没有读出期限，未导入")
+    task.update(_responsibility(node.fields))
+    ctx.refs.append(_TaskRef(task, node.entry.value or None, parent.entry.value if parent else None, parent_id))
+    return task
+
+
+# --- rectification reports -------------------------------------------------------------------------------------------
+
+
+def _rectification(entries: list[_Entry], raw: dict[int, str], ctx: _Ctx) -> list[dict[str, Any]]:
+    """Sections of a problem-and-measure report: aspects, findings, one task per problem."""
+    problems = {i for i, e in enumerate(entries[:-1])
+                if e.kind in ("num", "plain") and entries[i + 1].kind == "measure"}
+    scopes = _aspect_scopes(entries, problems)
+    inside = {i for start, stop in scopes for i in range(start, stop)}
+    outside = [e for i, e in enumerate(entries) if i not in inside]
+    for e in outside:
+        ctx.unplace(e, raw)
+    if outside:
+        count = len({e.line for e in outside})
+        ctx.report.notes.append(f"报告中 {count} 行不属于整改问题（前言、基本情况、今后打算等），已列入未导入行")
+    sections: list[dict[str, Any]] = []
+    for start, stop in scopes:
+        header = entries[start] if start not in problems and entries[start].kind == "num" else None
+        body = range(start + 1 if header else start, stop)
+        sections.append(_aspect(header, [(i, entries[i]) for i in body], problems, raw, ctx))
+    return sections
+
+
+def _aspect_scopes(entries: list[_Entry], problems: set[int]) -> list[tuple[int, int]]:
+    """(start, stop) index ranges of the aspects that hold problems; one range when problems are not grouped."""
+    if not problems:
+        return []
+    first = min(problems)
+    style = next((entries[i].style for i in range(first - 1, -1, -1)
+                  if entries[i].kind == "num" and i not in problems and not _FINDING_RE.fullmatch(entries[i].text)),
+                 None)
+    if style is None:  # no numbered aspect: everything from the first finding or problem is one group
+        start = next(i for i, e in enumerate(entries) if i == first or _FINDING_RE.fullmatch(e.text))
+        return [(start, len(entries))]
+    rank: dict[str, int] = {}
+    for e in entries:
+        if e.kind == "num":
+            rank.setdefault(e.style, len(rank))
+    scopes: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, e in enumerate([*entries, _Entry(0, "num", "")]):  # a sentinel closes the last one
+        same = e.style == style and i not in problems
+        higher = e.kind == "num" and rank.get(e.style, -1) < rank[style]
+        if e.kind == "num" and (same or higher):
+            if start is not None and any(start < j < i for j in problems):
+                scopes.append((start, i))
+            start = i if same else None
+    return scopes
+
+
+def _aspect(header: _Entry | None, body: list[tuple[int, _Entry]], problems: set[int], raw: dict[int, str],
+            ctx: _Ctx) -> dict[str, Any]:
+    """One aspect section: findings as sub-sections, problems as tasks with their measures."""
+    sid = _unique_id(f"s{header.value if header else len(ctx.used_ids) + 1}", ctx.used_ids)
+    section: dict[str, Any] = {"id": sid}
+    if header:
+        section["number"] = header.number
+    section["title"] = _unwrap(header.text) if header else ctx.title
+    finding: dict[str, Any] | None = None
+    task: dict[str, Any] | None = None
+    tasks: list[dict[str, Any]] = []
+    for i, e in body:
+        if i in problems:
+            wrapped = bool(_FINDING_RE.fullmatch(e.text))
+            home = section if wrapped or finding is None else finding
+            finding = None if wrapped else finding
+            task = _problem_task(e, home, ctx)
+            tasks.append(task)
+        elif e.kind in ("num", "plain") and _FINDING_RE.fullmatch(e.text):
+            finding = _finding(e, section, ctx)
+            task = None
+        elif task is not None and _task_line(task, e):
+            continue
+        else:
+            progress = _PROGRESS_RE.match(e.text)
+            ctx.unplace(e, raw, "是整改进展，不是整改措施，未导入（可写成进展 updates）" if progress
+                        else "不是问题、整改措施或问题分组，未导入")
+    for task in tasks:
+        _finish_problem(task, ctx)
+    return section
+
+
+def _finding(e: _Entry, section: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    """A finding (关于“…”问题) as a sub-section of its aspect."""
+    subs = section.setdefault("sections", [])
+    finding: dict[str, Any] = {"id": _unique_id(f"{section['id']}-{e.value or len(subs) + 1}", ctx.used_ids)}
+    if e.number:
+        finding["number"] = e.number
+    finding["title"] = _unwrap(e.text)
+    subs.append(finding)
+    return finding
+
+
+def _problem_task(e: _Entry, home: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
+    """A task for a problem line; its measures follow."""
+    task: dict[str, Any] = {"id": ""}
+    if e.number:
+        task["number"] = e.number
+    task["title"] = make_title(_unwrap(e.text))
+    task["problem"] = e.text
+    task["details"] = ""
+    home.setdefault("tasks", []).append(task)
+    ctx.refs.append(_TaskRef(task, e.value or None, None, home["id"]))
+    task["_line"] = e.line
+    return task
+
+
+def _task_line(task: dict[str, Any], e: _Entry) -> bool:
+    """Take a line that belongs to the problem just read (measures and what continues them); False if not."""
+    if e.kind == "measure":
+        task["details"] = "\n".join(t for t in (task["details"], e.text) if t)
+        task.setdefault("_measure_line", e.line)
+    elif e.kind == "resp":
+        task.setdefault("_fields", []).extend(e.fields)
+    elif e.kind == "deadline":
+        task["_deadline"] = " ".join(t for t in (task.get("_deadline", ""), e.text) if t)
+    elif e.kind == "plain" and task["details"] and not _PROGRESS_RE.match(e.text):
+        task["details"] += "\n" + e.text  # measures running on over several paragraphs (二是… on a line of its own)
+    else:
+        return False
+    return True
+
+
+def _finish_problem(task: dict[str, Any], ctx: _Ctx) -> None:
+    """Measures split from the 整改措施 text, deadline and responsibility, helper keys removed."""
+    line = task.pop("_line")
+    line = task.pop("_measure_line", line)  # deadline notes point at the measures, where the phrases are
+    details = task.pop("details")
+    fields = task.pop("_fields", [])
+    explicit = task.pop("_deadline", "")
+    if details:
+        task["details"] = details
+    task["measures"] = split_measures(details)
+    ctx.deadline_of(task, explicit or details, line)
+    task.update(_responsibility(fields))
+
+
+def split_measures(text: str) -> list[str]:
+    """'一是加强学习。…；二是…' -> ['加强学习。…', '…']: the parts without ordinals and closing 。；."""
+    starts = [m.start() for m in _ORDINAL_RE.finditer(text)]
+    pieces = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=False)]
+    lead = text[: starts[0]] if starts else text
+    if lead.strip() and not (starts and lead.strip().endswith(("：", ":"))):
+        pieces.insert(0, lead)  # text before 一是 is a measure too, unless it only introduces them ('采取以下措施：')
+    out = []
+    for piece in pieces:
+        piece = re.sub(r"^[一二三四五六七八九十]{1,3}是[：:，,]?", "", piece.strip())
+        piece = piece.strip().rstrip("。；;，, \n")
+        if piece:
+            out.append(piece)
+    return out
