@@ -100,6 +100,63 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Read a plan document (.txt, .md, .docx) into a ledger file that passes validation; report what was not placed."""
+    import datetime as dt
+
+    from portal.importer import ImportFailed, import_file
+    from portal.load import load_text
+    from portal.yamlout import dump_ledger
+
+    output = Path(args.output)
+    if output.exists() and not args.force:
+        print(f"{output} 已存在：换一个文件名，或加 --force 覆盖", file=sys.stderr)
+        return 1
+    try:
+        data, report = import_file(Path(args.file), args.year, plan_id=args.plan_id)
+    except ImportFailed as err:
+        print(f"{args.file}: {err}", file=sys.stderr)
+        return 1
+    text = dump_ledger(data)
+    try:
+        load_text(text, output.name, as_of=dt.date.max, registry=None)
+    except LedgerError as err:  # the importer's own mistake: say so rather than write a ledger that fails
+        print(err.report(), file=sys.stderr)
+        return 2
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, output)
+    print(f"{output}：{report.sections} 个板块，{report.tasks} 项任务（来源 {report.source}，{report.lines} 行）")
+    for line, words in report.unplaced:
+        print(f"{args.file}:{line}: 未放入台账：{words[:60]}{'…' if len(words) > 60 else ''}", file=sys.stderr)
+    for note in report.notes:
+        print(f"{args.file}: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """Normalise ledger and registry files in place (comments kept); with --check, only say which would change."""
+    from portal.yamlout import format_file
+
+    try:
+        cfg = read_config(args.config_file)
+    except LedgerError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    files = [Path(f) for f in args.files] or [cfg.path(rel) for rel in cfg.ledgers] + (
+        [cfg.path(cfg.registry)] if cfg.registry and cfg.path(cfg.registry).exists() else [])
+    changed = 0
+    for path in files:
+        try:
+            if format_file(path, check=args.check):
+                changed += 1
+                print(f"{'would reformat' if args.check else 'reformatted'} {path}")
+        except (OSError, ValueError) as err:
+            print(f"{path}: {err}", file=sys.stderr)
+            return 1
+    return 1 if args.check and changed else 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the ledger as an Excel 台账 (xlsx) or a CSV table, at the configured as-of date."""
     from portal.export import to_csv
@@ -205,6 +262,20 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", action="store_true", help="check every published snapshot against its record")
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("import", help="read a plan document (.txt .md .docx) into a ledger YAML file")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True, help="the ledger file to write, e.g. tasks.yaml")
+    p.add_argument("--year", type=int, default=None, help="the plan's year when its title does not say")
+    p.add_argument("--plan-id", default=None, help="the plan's id (default: plan<year>)")
+    p.add_argument("--force", action="store_true", help="overwrite the output file")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("fmt", help="normalise ledger files for people and reviewable diffs, keeping comments")
+    p.add_argument("files", nargs="*", help="default: the ledgers and registry named in mkdocs.yml")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.set_defaults(func=cmd_fmt)
 
     p = sub.add_parser("export", help="write the ledger as an Excel 台账 (xlsx) or CSV")
     p.add_argument("format", choices=["xlsx", "csv"])

@@ -1,0 +1,64 @@
+"""`portal import` and `portal fmt` as a user runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import PORTAL, SHARED
+from portal.load import load_text
+
+SEEDS = SHARED / "seeds"
+
+
+def portal(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(PORTAL), *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason=f"no seeds at {SEEDS}")
+def test_import_writes_a_valid_ledger_and_reports_what_it_left_out(tmp_path: Path) -> None:
+    out = tmp_path / "ledger.yaml"
+    done = portal("import", str(SEEDS / "plan-2020-political-ecology.txt"), "-o", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "52 项任务" in done.stdout
+    assert ":3: 未放入台账：为全面贯彻落实" in done.stderr  # the preamble, named by its line
+    plan = load_text(out.read_text(encoding="utf-8"), as_of=dt.date(2100, 1, 1))
+    assert len(plan.walk_tasks()) == 52 and plan.sections[0].sections[0].lead == ["机关党委", "人教科", "办公室"]
+    again = portal("import", str(SEEDS / "plan-2020-political-ecology.txt"), "-o", str(out), cwd=tmp_path)
+    assert again.returncode == 1 and "已存在" in again.stderr
+
+
+def test_import_refuses_what_is_not_a_plan_and_writes_nothing(tmp_path: Path) -> None:
+    cases = {"empty.txt": b"", "binary.txt": b"\x00\x01\x02PK", "broken.docx": b"not a zip at all",
+             "prose.txt": "这是一段没有编号的文字。\n只是说明，没有任务。\n".encode()}
+    for name, data in cases.items():
+        source = tmp_path / name
+        source.write_bytes(data)
+        out = tmp_path / f"{name}.yaml"
+        done = portal("import", str(source), "-o", str(out), "--year", "2020", cwd=tmp_path)
+        assert done.returncode == 1, name
+        assert name in done.stderr and not out.exists(), name
+        assert "Traceback" not in done.stderr
+
+
+def test_fmt_check_and_rewrite_keep_comments(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
+    messy = ("# 台账\nsections:\n- tasks:\n  - title: 制定计划  # 注释\n    id: t1\n    status: 进行中\n  title: 板块\n"
+             "  id: s1\nplan: {title: 方案, year: 2020, id: p}\n")
+    ledger = tmp_path / "tasks.yaml"
+    ledger.write_text(messy, encoding="utf-8")
+    check = portal("fmt", "--check", cwd=tmp_path)
+    assert check.returncode == 1 and ledger.read_text(encoding="utf-8") == messy
+    assert portal("fmt", cwd=tmp_path).returncode == 0
+    text = ledger.read_text(encoding="utf-8")
+    assert "# 台账" in text and "# 注释" in text
+    assert text.index("plan:") < text.index("sections:") and text.index("id: t1") < text.index("title: 制定计划")
+    assert portal("fmt", "--check", cwd=tmp_path).returncode == 0
+    before = load_text(messy, as_of=dt.date(2100, 1, 1))
+    after = load_text(text, as_of=dt.date(2100, 1, 1))
+    assert [t.title for t in before.walk_tasks()] == [t.title for t in after.walk_tasks()]
