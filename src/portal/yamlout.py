@@ -2,10 +2,13 @@
 
 The house style is the sample ledger's: block style, Chinese unescaped, two-space
 mappings with list items indented under their key, keys in the schema's order,
-short lists of names (``lead``, ``units``, ``tags``, ``aliases``) on one line in
-flow style, strings quoted (with double quotes) only when YAML would otherwise
-read them as something else, long text on one line and never folded, text with
-line breaks as a literal block, dates as YYYY-MM-DD, no line wrapping.
+short lists of names (``lead``, ``units``, ``tags``, ``aliases``) and deadlines
+made only of phrases (``deadline: [4月份, 每月]``) on one line in flow style,
+strings quoted (with double quotes) only when YAML would otherwise read them as
+something else (to the validator's YAML 1.1 reader as well as to ruamel's 1.2),
+long text on one line and never folded, text with line breaks as a literal block,
+dates as YYYY-MM-DD, no line wrapping. Numbers, booleans, nulls and dates in an
+existing file are written exactly as they were typed (``1.10``, ``+1``, ``~``).
 
 ``dump_ledger`` writes a new ledger from plain data; ``format_text`` and
 ``format_file`` normalise an existing ledger or registry (``portal fmt``) without
@@ -262,8 +265,11 @@ def _comment_lines(text: str, spans: list[tuple[int, int]]) -> Iterator[tuple[in
 
 
 def _node_positions(node: Any, path: Path_, out: list[tuple[int, int, int, Path_]], flow_children: bool) -> None:
-    """(line, column, depth, path) of every mapping key and list item; with ``flow_children`` False the
-    contents of flow collections are left out (a comment after ``[a, b]`` is about the key, not ``b``)."""
+    """(line, column, depth, path) of every mapping key and list item, into ``out``.
+
+    With ``flow_children`` False the contents of flow collections are left out: a comment after
+    ``[a, b]`` is about the key, not about ``b``.
+    """
     if isinstance(node, CommentedMap):
         if node.fa.flow_style() and not flow_children:
             return
@@ -271,6 +277,9 @@ def _node_positions(node: Any, path: Path_, out: list[tuple[int, int, int, Path_
             pos = node.lc.data.get(key)
             if pos is not None:
                 out.append((pos[0], pos[1], len(path), (*path, key)))
+                if pos[2] > pos[0] and not isinstance(value, CommentedMap | CommentedSeq):
+                    # A text on the line below its key: a comment between the two is about the key.
+                    out.append((pos[2], pos[3], len(path), (*path, key)))
             _node_positions(value, (*path, key), out, flow_children)
     elif isinstance(node, CommentedSeq):
         if node.fa.flow_style() and not flow_children:
@@ -489,7 +498,9 @@ def _put_back(body: str, notes: _Notes) -> str:
     lines = body.rstrip("\n").split("\n")
     nodes: list[tuple[int, int, int, Path_]] = []
     _node_positions(_yaml().load(body), (), nodes, flow_children=True)
-    line_of = {n[3]: n[0] for n in nodes}
+    line_of: dict[Path_, int] = {}
+    for line, _, _, path in sorted(nodes, key=lambda n: n[:3]):
+        line_of.setdefault(path, line)
     above: dict[int, list[tuple[int, str]]] = {}
     after: dict[int, list[tuple[int, str]]] = {}
     for target, source in ((above, notes.before), (after, notes.eol)):
@@ -546,14 +557,11 @@ def format_file(path: Path, kind: str | None = None, check: bool = False) -> boo
     """Format a ledger or registry file in place (atomically) unless ``check``; True when it changed or would.
 
     Without ``kind``, a file whose top level has ``departments`` is a registry, anything else a ledger.
-    Raises ValueError, prefixed with the path, when the file cannot be formatted.
+    Raises ValueError (line:column: problem, as format_text) when the file cannot be formatted; the caller
+    names the file.
     """
-    data = path.read_bytes()
-    try:
-        original = data.decode("utf-8")
-        formatted = _format(original, kind)
-    except ValueError as exc:
-        raise ValueError(f"{path}:{exc}") from exc
+    original = path.read_bytes().decode("utf-8")
+    formatted = _format(original, kind)
     if formatted == original:
         return False
     if not check:
