@@ -15,6 +15,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "yaml_syntax": "格式错误：{problem}",
         "yaml_too_big": "文件过大或别名展开过多（超过 {limit} 个节点），已拒绝读取",
         "yaml_too_deep": "嵌套层级过深（超过 {limit} 层），已拒绝读取",
+        "yaml_alias": "不支持对列表或映射使用 YAML 别名（*引用）：请直接写出内容",
+        "text_too_long": "这段文字有 {length} 个字符，超过上限 {limit}：请精简，或把材料作为佐证链接",
+        "too_many_items": "这个列表有 {count} 项，超过上限 {limit}：请拆分（例如把早年的进展归档）",
         "file_missing": "找不到台账文件：{file}。请检查 mkdocs.yml 中 extra.portal.ledgers 的路径",
         "file_unreadable": "无法读取文件：{reason}",
         "file_not_utf8": "文件不是 UTF-8 编码：请用 UTF-8 保存",
@@ -70,6 +73,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
         "yaml_too_big": "file too large or too many alias expansions (over {limit} nodes): refused",
         "yaml_too_deep": "nesting too deep (over {limit} levels): refused",
+        "yaml_alias": "YAML aliases (*references) of lists or mappings are not supported: write the content out",
+        "text_too_long": "this text has {length} characters, over the limit of {limit}: "
+        "shorten it or link the material",
+        "too_many_items": "this list has {count} items, over the limit of {limit}: "
+        "split it (e.g. archive old updates)",
         "file_missing": "ledger file not found: {file}. Check extra.portal.ledgers in mkdocs.yml",
         "file_unreadable": "cannot read the file: {reason}",
         "file_not_utf8": "the file is not UTF-8: save it as UTF-8",

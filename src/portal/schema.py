@@ -44,6 +44,13 @@ class _Invalid:
 
 INVALID: Any = _Invalid()
 
+#: Limits per value (documented in the README): long enough for any real plan, short enough that a
+#: hostile edit cannot make every page huge.
+MAX_TEXT = 20_000  # characters in one text (a title, details, an update)
+MAX_TITLE = 500
+MAX_ITEMS = 2_000  # items in one list (updates of a task, tasks of a section …)
+MAX_SECTION_ITEMS = 20_000  # tasks or sub-sections directly in one section
+
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 NAME_PART_RE = re.compile(r"[^、，,；;\s][^、，,；;]*")
@@ -110,11 +117,15 @@ def did_you_mean(value: str, options: list[str]) -> str:
 
 @dataclass(slots=True)
 class Text(ScalarSpec):
-    """Plain text; any scalar is taken as written."""
+    """Plain text; any scalar is taken as written, up to ``max_len`` characters."""
 
     markdown: bool = False
+    max_len: int = MAX_TEXT
 
     def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
+        if len(s.value) > self.max_len:
+            ctx.reader.error(s, "text_too_long", length=len(s.value), limit=self.max_len)
+            return INVALID
         return s.value.strip() if not s.style else s.value.rstrip("\n")
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
@@ -261,11 +272,12 @@ class Url(ScalarSpec):
 
 @dataclass(slots=True)
 class ListOf(Spec):
-    """A list of items; with ``split`` a single string is split on 、，,； as typed in Word."""
+    """A list of items (at most ``max_items``); with ``split`` a single string is split on 、，,； as typed in Word."""
 
     item: Spec
     split: bool = False
     single: bool = False  # a single item may stand without the list
+    max_items: int = MAX_ITEMS
 
     def read(self, node: Node, ctx: Context) -> Any:
         if isinstance(node, ScalarNode) and self.split:
@@ -279,7 +291,10 @@ class ListOf(Spec):
             ctx.reader.error(node, "expected_list", got=_got(node, ctx))
             return INVALID
         if not ctx.reader.first_visit(node):
-            ctx.reader.error(node, "yaml_too_big", limit="alias")
+            ctx.reader.error(node, "yaml_alias", limit="alias")
+            return INVALID
+        if len(node.value) > self.max_items:
+            ctx.reader.error(node, "too_many_items", count=len(node.value), limit=self.max_items)
             return INVALID
         out = []
         for child in node.value:
@@ -346,7 +361,7 @@ class Obj(Spec):
             ctx.reader.error(node, "expected_mapping", got=_got(node, ctx))
             return INVALID
         if not ctx.reader.first_visit(node):
-            ctx.reader.error(node, "yaml_too_big", limit="alias")
+            ctx.reader.error(node, "yaml_alias", limit="alias")
             return INVALID
         values: dict[str, Any] = {}
         first_line: dict[str, int] = {}
@@ -676,7 +691,7 @@ TASK = Obj(
     {
         "id": Field(Ident(), "编号", "稳定、唯一，用于网址，如 t01", required=True),
         "number": Field(Text(), "序号", "方案中印的序号，如（1）"),
-        "title": Field(Text(), "任务名称", required=True),
+        "title": Field(Text(max_len=MAX_TITLE), "任务名称", required=True),
         "details": Field(Text(markdown=True), "具体内容", "任务原文或说明，可用 Markdown"),
         **RESPONSIBILITY,
         "deadline": Field(DeadlineSpec(), "完成时限",
@@ -718,11 +733,11 @@ SECTION.fields.update(
     {
         "id": Field(Ident(), "编号", "稳定、唯一，用于网址，如 s1", required=True),
         "number": Field(Text(), "序号", "方案中印的序号，如 一、"),
-        "title": Field(Text(), "标题", required=True),
+        "title": Field(Text(max_len=MAX_TITLE), "标题", required=True),
         "details": Field(Text(markdown=True), "说明"),
         **RESPONSIBILITY,
-        "sections": Field(ListOf(SECTION), "下级板块"),
-        "tasks": Field(ListOf(TASK), "任务"),
+        "sections": Field(ListOf(SECTION, max_items=MAX_SECTION_ITEMS), "下级板块"),
+        "tasks": Field(ListOf(TASK, max_items=MAX_SECTION_ITEMS), "任务"),
     }
 )
 
