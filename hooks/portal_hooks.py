@@ -28,7 +28,7 @@ from portal.config import read_config
 from portal.export import to_csv, to_json
 from portal.load import Loaded, load
 from portal.problems import LedgerError
-from portal.render import PageSpec, Site, TocItem
+from portal.render import PageSpec, Site, TocItem, icons_css
 from portal.search import augment_file, ledger_terms, teach_jieba, user_dictionary
 from portal.snapshot import copy_archive, month_data, read_index, snapshot_banner
 from portal.xlsx import to_xlsx
@@ -88,7 +88,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _state["site"] = site
     for spec in site.pages.values():
         if files.get_file_from_path(spec.src_uri) is None:
-            front = json.dumps({"title": _html(spec.title)}, ensure_ascii=False)
+            meta: dict[str, Any] = {"title": _html(spec.title)}
+            if not spec.indexed:
+                meta["search"] = {"exclude": True}
+            front = json.dumps(meta, ensure_ascii=False)
             files.append(File.generated(config, spec.src_uri, content=f"---\n{front}\n---\n"))
     titles = {(p.id, s.id): s.label for p in loaded.ledger.plans for s in p.sections}
     files.append(File.generated(config, "tasks.json", content=to_json(loaded.ledger, site.states, loaded.as_of,
@@ -97,6 +100,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     files.append(File.generated(config, "tasks.xlsx", content=to_xlsx(loaded.ledger, site.states, site.depts,
                                                                      loaded.as_of, site.lang)))
     files.append(File.generated(config, "feed.xml", content=site.feed()))
+    files.append(File.generated(config, "assets/stylesheets/icons.css", content=icons_css()))
     files.append(File.generated(config, "search/userdict.txt", content=user_dictionary(_state["terms"])))
     if not _state["user_nav"]:
         config.nav = _nav(site, files)

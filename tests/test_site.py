@@ -53,7 +53,7 @@ def test_card_shows_number_title_status_responsibility_and_permalink(sample_buil
     assert heading.tag in {"h2", "h3"}
     assert "（5）" in heading.text and "一封家书" in card.text
     badge = card.find(cls="pp-badge")
-    assert badge.find("svg")  # an icon as well as the word: status never by colour alone
+    assert badge.find(cls="pp-icon")  # an icon as well as the word: status never by colour alone
     assert badge.text.strip() in {"未启动", "进行中", "已完成", "长期坚持", "暂缓", "已取消"}
     meta = card.find("dl", cls="pp-card__meta").text
     assert "机关党委" in meta and "直属各党支部" in meta and "6月底前" in meta  # inherited from item 3.
