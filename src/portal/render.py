@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import jinja2.bccache
 import markdown
 import nh3
 from markupsafe import Markup, escape
@@ -50,6 +51,28 @@ ALLOWED_TAGS = {
     "hr", "table", "thead", "tbody", "tr", "th", "td", "h4", "h5", "h6", "span",
 }
 MARKDOWN_HINT = re.compile(r"[*_`\[\]<>#|~\\]|^\s*(?:[-+]|\d+\.)\s|\n\s*\n", re.MULTILINE)
+
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory across builds (`mkdocs serve` rebuilds in one process).
+
+    Each build has its own environment, since its globals are that build's data; the code is shared,
+    keyed by the template's source checksum, so an edited template is compiled again.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _MemoryBytecodeCache()
 
 
 @dataclass(slots=True)
@@ -223,6 +246,7 @@ class Site:
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
+            bytecode_cache=_TEMPLATE_CODE,
         )
         env.globals.update(
             L=self.L,
