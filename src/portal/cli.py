@@ -22,12 +22,8 @@ from portal.problems import LedgerError
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    try:
-        cfg = read_config(args.config_file)
-        loaded = load(cfg)
-    except LedgerError as err:
-        print(err.report(), file=sys.stderr)
-        return 1
+    cfg = read_config(args.config_file)
+    loaded = load(cfg)
     for line in loaded.warnings.render(cfg.lang):
         print(line, file=sys.stderr)
     count = len(loaded.warnings.items)
@@ -43,11 +39,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from portal.history import merge_base, repo_root, show
     from portal.versions import Cache, StateReader, VersionError
 
-    try:
-        cfg = read_config(args.config_file)
-    except LedgerError as err:
-        print(err.report(), file=sys.stderr)
-        return 1
+    cfg = read_config(args.config_file)
     root = repo_root(cfg.root)
     if root is None:
         print(message(cfg.lang, "not_git", {}), file=sys.stderr)
@@ -63,11 +55,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         except (VersionError, UnicodeDecodeError):
             continue  # the validation below says what is wrong
         print(to_markdown(rel, diff_states(old, new), cfg.lang))
-    try:
-        load(cfg)
-    except LedgerError as err:
-        print(err.report(), file=sys.stderr)
-        return 1
+    load(cfg)  # the changed ledger must validate: main() reports its problems and exits 1
     return 0
 
 
@@ -76,11 +64,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     from portal.sitebuild import BuildFailed
     from portal.snapshot import SnapshotError, last_complete_month, plan_timezone, publish, publish_range, verify
 
-    try:
-        cfg = read_config(args.config_file)
-    except LedgerError as err:
-        print(err.report(), file=sys.stderr)
-        return 1
+    cfg = read_config(args.config_file)
     if args.verify:
         problems = verify(cfg.path(cfg.archive_dir))
         for line in problems:
@@ -138,11 +122,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     """Normalise ledger and registry files in place (comments kept); with --check, only say which would change."""
     from portal.yamlout import format_file
 
-    try:
-        cfg = read_config(args.config_file)
-    except LedgerError as err:
-        print(err.report(), file=sys.stderr)
-        return 1
+    cfg = read_config(args.config_file)
     files = [Path(f) for f in args.files] or [cfg.path(rel) for rel in cfg.ledgers] + (
         [cfg.path(cfg.registry)] if cfg.registry and cfg.path(cfg.registry).exists() else [])
     changed = 0
@@ -164,12 +144,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from portal.stats import department_rows
     from portal.xlsx import to_xlsx
 
-    try:
-        cfg = read_config(args.config_file)
-        loaded = load(cfg)
-    except LedgerError as err:
-        print(err.report(), file=sys.stderr)
-        return 1
+    cfg = read_config(args.config_file)
+    loaded = load(cfg)
     ledger = loaded.ledger
     states = {t.id: due_state(t, loaded.as_of, cfg.due_soon_days) for t in ledger.tasks()}
     output = Path(args.output or f"tasks.{args.format}")
@@ -291,7 +267,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except LedgerError as err:  # settings or ledger not valid: every problem on its own line, no traceback
+        print(err.report(), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
