@@ -12,7 +12,7 @@ BROWSER_STAMP := tests/browser/node_modules/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser-setup serve build build-offline validate test lint schema screenshots clean
+.PHONY: setup browser-setup serve build build-offline validate test lint schema screenshots bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (mkdocs-material 9)") if sys.version_info < (3, 11) else None'
@@ -60,6 +60,12 @@ schema: $(STAMP)            ## regenerate the committed JSON Schemas from the de
 
 screenshots: $(STAMP) $(BROWSER_STAMP)  ## the README's screenshots, made by the browser tests
 	PORTAL_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py -k screenshots
+
+# The scale benchmark (scripts/bench.py): build time against plain MkDocs, history, serve, memory, page weight.
+# `make bench BENCH=quick` runs a tiny size that only checks the benchmark works (as CI does).
+BENCH ?= full
+bench: $(STAMP)             ## the scale benchmark; ends with one NAME VALUE TARGET PASS|MISS line per target
+	$(BIN)/python scripts/bench.py $(if $(filter quick,$(BENCH)),--quick)
 
 clean:
 	rm -rf site site-offline site-offline.zip .site.* .pytest_cache .ruff_cache
