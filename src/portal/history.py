@@ -9,15 +9,20 @@ blobs. Nothing here parses YAML or compares versions: see versions and changes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 NULL_BLOB = "0" * 40
-RECORD = "\x1e"
-FIELD = "\x1f"
-LOG_FORMAT = FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%s"])
+# Records and fields start with NUL, which git never keeps in a name or a subject. Plain \x1e / \x1f separators
+# it does keep: one commit with such a character in its subject or author name broke every build's history.
+RECORD = "\x00\x1e"
+FIELD = "\x00\x1f"
+LOG_FORMAT = "%x00%x1f".join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%s"])
+#: Characters XML 1.0 does not allow: git keeps control characters in names and subjects, feed.xml must not.
+XML_INVALID_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class GitError(Exception):
@@ -80,7 +85,7 @@ def iterate_file_versions(root: Path, path: str, rev: str = "HEAD") -> Iterator[
     if head(root) is None:
         return
     out = git(root, "log", rev, "--follow", "-M", "--raw", "-c", "--no-abbrev", "--encoding=UTF-8",
-              f"--format={RECORD}{LOG_FORMAT}", "--", path)
+              f"--format=%x00%x1e{LOG_FORMAT}", "--", path)
     versions = [v for v in (_parse_record(r) for r in out.split(RECORD)[1:]) if v is not None]
     yield from reversed(versions)
 
@@ -88,6 +93,7 @@ def iterate_file_versions(root: Path, path: str, rev: str = "HEAD") -> Iterator[
 def _parse_record(record: str) -> FileVersion | None:
     header, _, raw = record.partition("\n")
     sha, parents, author, email, adate, cdate, subject = header.split(FIELD, 6)
+    author, subject = (XML_INVALID_RE.sub("\ufffd", text) for text in (author, subject))
     commit = Commit(sha, tuple(parents.split()), author, email, dt.datetime.fromisoformat(adate),
                     dt.datetime.fromisoformat(cdate), subject)
     for line in raw.splitlines():

@@ -13,7 +13,8 @@ LANGS = ("zh", "en")
 MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
         "yaml_syntax": "格式错误：{problem}",
-        "yaml_too_big": "文件过大或别名展开过多（超过 {limit} 个节点），已拒绝读取",
+        # The limit is a size ('20 MiB'): the old wording said "超过 20 MiB 个节点", which made no sense.
+        "yaml_too_big": "文件过大（超过 {limit}），已拒绝读取：请把台账拆分为几个文件",
         "yaml_too_deep": "嵌套层级过深（超过 {limit} 层），已拒绝读取",
         "yaml_alias": "不支持对列表或映射使用 YAML 别名（*引用）：请直接写出内容",
         "text_too_long": "这段文字有 {length} 个字符，超过上限 {limit}：请精简，或把材料作为佐证链接",
@@ -21,6 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "file_missing": "找不到台账文件：{file}。请检查 mkdocs.yml 中 extra.portal.ledgers 的路径",
         "file_unreadable": "无法读取文件：{reason}",
         "file_not_utf8": "文件不是 UTF-8 编码：请用 UTF-8 保存",
+        "bad_char": "这里有不可见的控制字符 {char}，已拒绝读取：请删除它（常来自从其他软件粘贴的文字）",
         "file_empty": "文件是空的：至少需要 plan 和 sections",
         "unknown_field": "没有“{key}”这个字段{hint}。可用字段：{allowed}",
         "did_you_mean": "（是不是“{suggestion}”？）",
@@ -71,7 +73,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
-        "yaml_too_big": "file too large or too many alias expansions (over {limit} nodes): refused",
+        "yaml_too_big": "file too large (over {limit}): refused; split the ledger into several files",
         "yaml_too_deep": "nesting too deep (over {limit} levels): refused",
         "yaml_alias": "YAML aliases (*references) of lists or mappings are not supported: write the content out",
         "text_too_long": "this text has {length} characters, over the limit of {limit}: "
@@ -81,6 +83,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "file_missing": "ledger file not found: {file}. Check extra.portal.ledgers in mkdocs.yml",
         "file_unreadable": "cannot read the file: {reason}",
         "file_not_utf8": "the file is not UTF-8: save it as UTF-8",
+        "bad_char": "invisible control character {char} here: refused; delete it (it often comes with pasted text)",
         "file_empty": "the file is empty: it needs at least plan and sections",
         "unknown_field": "unknown field '{key}'{hint}. Allowed: {allowed}",
         "did_you_mean": " (did you mean '{suggestion}'?)",

@@ -51,6 +51,10 @@ ALLOWED_TAGS = {
     "hr", "table", "thead", "tbody", "tr", "th", "td", "h4", "h5", "h6", "span",
 }
 MARKDOWN_HINT = re.compile(r"[*_`\[\]<>#|~\\]|^\s*(?:[-+]|\d+\.)\s|\n\s*\n", re.MULTILINE)
+#: Python-Markdown looks for the end of every '[' afresh, so its time grows with the number of '[' times the
+#: length of the text: 20,000 '[' took a minute, per text, in every build. Above this product (about 50 ms)
+#: the text is shown as plain text; real texts with a few links are far below it.
+MARKDOWN_BRACKET_BUDGET = 200_000
 
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -206,7 +210,10 @@ class Site:
             return href(self.task_page[task.id], task.id)
 
         def dept_href(name: str) -> str:
-            return href(f"dept:{department_for(self.ledger, name).slug}")
+            # A name written on a section that every task under it overrides leads and shares no task, so it has
+            # no page (stats.department_rows): link the list of departments instead of failing the build.
+            key = f"dept:{department_for(self.ledger, name).slug}"
+            return href(key if key in self.pages else "departments")
 
         template = self.env.get_template(f"{spec.kind}.html")
         html = template.render(
@@ -396,13 +403,21 @@ class Site:
         """Ledger Markdown as safe HTML: no raw HTML, no script links (nh3 sanitises the output)."""
         if not text:
             return Markup("")
-        if not MARKDOWN_HINT.search(text):
-            return Markup("<p>" + str(escape(text.strip())).replace("\n", "<br>\n") + "</p>")
+        if not MARKDOWN_HINT.search(text) or text.count("[") * len(text) > MARKDOWN_BRACKET_BUDGET:
+            return _plain(text)
         self._md.reset()
-        html = self._md.convert(text)
+        try:
+            html = self._md.convert(text)
+        except RecursionError:  # lists or quotes nested hundreds deep ('1. 1. 1. …'): Python-Markdown recurses
+            return _plain(text)
         clean = nh3.clean(html, tags=ALLOWED_TAGS, url_schemes={"http", "https", "mailto"},
                           link_rel="noopener noreferrer")
         return Markup(clean)
+
+
+def _plain(text: str) -> Markup:
+    """Text as one escaped paragraph, line breaks kept: for text without Markdown, or too costly to read as it."""
+    return Markup("<p>" + str(escape(text.strip())).replace("\n", "<br>\n") + "</p>")
 
 
 def _markdown() -> markdown.Markdown:

@@ -153,8 +153,10 @@ _PHRASE_RE = re.compile(
 
 # What may stand between phrases in a deadline field: connecting words, punctuation, a few verbs
 # people add ('6月底前完成', '坚持每月'), and a count ('每月一次').
+# Every alternative must match a different text: '分别[在于]?' next to '在' and '于' let '分别在' match two ways,
+# and '6月底前' followed by '分别在' thirty times took minutes (exponential backtracking) in every validation.
 _CONNECTOR_RE = re.compile(
-    r"(?:[\s,，、;；。.:：()（）]|分别[在于]?|以及|和|与|及|或|并|在|于|截[至止]|到|之前|以前|前|为止"
+    r"(?:[\s,，、;；。.:：()（）]|分别|以及|和|与|及|或|并|在|于|截[至止]|到|之前|以前|前|为止"
     rf"|完成|办结|坚持|开展|推进|(?:至少|不少于)?(?:[一二两三]|{_D}{{1,2}})次)*"
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -92,8 +93,17 @@ class ScalarSpec(Spec):
         raise NotImplementedError
 
 
+#: Characters XML 1.0 does not allow. YAML's double-quoted escapes ("\x01", "\uFFFE") can put them in a value;
+#: refused here because the xlsx and docx writers raise on them (a traceback) and feed.xml would not parse.
+XML_INVALID_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _scalar(node: Node, ctx: Context) -> ScalarNode | None:
     if isinstance(node, ScalarNode):
+        bad = XML_INVALID_RE.search(node.value)
+        if bad:
+            ctx.reader.error(node, "bad_char", char=f"U+{ord(bad[0]):04X}")
+            return None
         return node
     ctx.reader.error(node, "expected_scalar", got=_got(node, ctx))
     return None
@@ -216,6 +226,8 @@ class Number(ScalarSpec):
                 number = float(s.value.replace("_", ""))
             except ValueError:
                 return s.value  # 3:1, 0x1F …: keep the text as written
+            if not math.isfinite(number):  # 1.0e+999 or 400 digits: inf would make tasks.json invalid JSON
+                return s.value
             return int(number) if number.is_integer() and s.tag == TAG_INT else number
         return s.value
 
@@ -261,7 +273,10 @@ class Url(ScalarSpec):
     def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         value = s.value.strip()
         m = URL_SCHEME_RE.match(value)
-        if (m and m[1].lower() not in SAFE_SCHEMES) or not value or any(c in value for c in "\"<>\n"):
+        # No control characters at all: browsers drop tabs and line breaks inside a URL and C0 controls at its
+        # ends, so "java\tscript:…" or "\x01javascript:…" would pass the scheme check and still run as script.
+        controls = any(ord(c) < 0x20 or c == "\x7f" for c in value)
+        if (m and m[1].lower() not in SAFE_SCHEMES) or not value or controls or any(c in value for c in "\"<>"):
             ctx.reader.error(s, "bad_url", value=value)
             return INVALID
         return value

@@ -52,6 +52,7 @@ from ruamel.yaml.scalarstring import PlainScalarString, ScalarString
 from ruamel.yaml.tokens import ScalarToken
 
 from portal import schema
+from portal.yamlread import MAX_BYTES, MAX_DEPTH, _too_deep
 
 SCHEMA_COMMENTS = {
     "ledger": "# yaml-language-server: $schema=./schema/ledger.schema.json",
@@ -161,6 +162,12 @@ def _string(value: str, was_plain: bool, flow: bool = False) -> str:
         text = text.rstrip("\n")
     if "\n" in text:
         return _Literal(text) if _literal_ok(text) and not flow else _Quoted(text)
+    # The validator reads a plain text through str.strip(), which also drops an ideographic or no-break space at
+    # either end, and a quoted one as it is. Quoting a text typed plain with such a space would add it to what the
+    # validator reads (a property test found '标题\u3000' becoming '"标题\u3000"'): it stays plain.
+    core = text.strip()
+    if was_plain and core and core != text and not _plain_unsafe("x" + core[1:], flow):
+        return text  # YAML read it plain where it was typed; _check_same refuses it if the emitter quotes it
     if _plain_unsafe(text, flow) or (not was_plain and _reads_as_other_type(text)):
         return _Quoted(text)
     # A string typed plain stays plain even where YAML 1.1 reads it as another type ('yes'): its meaning
@@ -482,6 +489,7 @@ def _format(text: str, kind: str | None) -> str:
     if kind is not None and kind not in ROOTS:
         raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(ROOTS)}")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    _refuse_bombs(text)
     root = _parse(text)
     if not isinstance(root, CommentedMap):
         raise ValueError("the top level must be a mapping (plan:, sections: or departments:)")
@@ -491,6 +499,38 @@ def _format(text: str, kind: str | None) -> str:
     out = _put_back(body, notes)
     _check_same(text, out)
     return out
+
+
+def _refuse_bombs(text: str) -> None:
+    """The validator's limits on size and nesting, and no alias of a list or mapping.
+
+    ruamel walks a shared collection once per alias: a 1 KB "billion laughs" file ran `portal fmt` out of
+    memory (2 GB in 40 s), and nesting thousands deep overflowed the stack, before these checks.
+    """
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise ValueError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    deep = _too_deep(text)
+    if deep:
+        raise ValueError(f"{deep}:1: nesting deeper than {MAX_DEPTH} levels")
+    try:
+        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return  # _parse says where and why
+    seen: set[int] = set()
+    todo = [root] if root is not None else []
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        if id(node) in seen:
+            mark = node.start_mark
+            raise ValueError(f"{mark.line + 1}:{mark.column + 1}: YAML aliases (*) of lists or mappings are not "
+                             "supported: write the content out")
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+        else:  # the value of a merge key ('<<: *base') is an alias by design: refused below with its own message
+            todo.extend(n for k, v in node.value for n in (k, v) if k.tag != "tag:yaml.org,2002:merge" or n is k)
 
 
 def _put_back(body: str, notes: _Notes) -> str:
@@ -535,7 +575,9 @@ def _meaning(node: yaml.Node) -> Any:
     if node.tag == "tag:yaml.org,2002:null":
         value = None
     elif node.tag == TAG_STR:
-        value = value.rstrip("\n")  # trailing line breaks are not kept (see _string)
+        # as the validator reads text (schema.Text): a plain one stripped, a quoted or block one without its
+        # trailing line breaks (see _string)
+        value = value.strip() if not node.style else value.rstrip("\n")
     return (node.tag, value)
 
 

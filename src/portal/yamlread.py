@@ -17,8 +17,12 @@ from portal.problems import Problem, Problems
 
 try:  # libyaml makes composing several times faster; fall back quietly if absent
     from yaml import CSafeLoader as _Loader
+
+    _C_READER = True
 except ImportError:  # pragma: no cover - PyYAML wheels ship libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+    _C_READER = False
 
 Node = yaml.Node
 ScalarNode = yaml.ScalarNode
@@ -117,6 +121,13 @@ def compose_text(data: bytes | str, reader: Reader) -> Node | None:
     except yaml.MarkedYAMLError as exc:
         reader.problems.add(_syntax_problem(exc, reader))
         return None
+    except yaml.reader.ReaderError as exc:
+        # A raw control character: libyaml gives no mark, only an offset (in UTF-8 bytes for the C reader), and
+        # an English message over two lines. Point at the character, in words, like every other problem.
+        prefix = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore") if _C_READER else text[: exc.position]
+        line, col = prefix.count("\n") + 1, len(prefix) - (prefix.rfind("\n") + 1) + 1
+        reader.problems.add(Problem(reader.file, line, col, "bad_char", (("char", f"U+{exc.character:04X}"),)))
+        return None
     except yaml.YAMLError as exc:
         reader.problems.add(Problem(reader.file, 0, 0, "yaml_syntax", (("problem", str(exc)),)))
         return None
@@ -181,7 +192,9 @@ def _too_deep(text: str) -> int:
     """
     depth = 0
     for lineno, line in enumerate(text.splitlines(), 1):
-        stripped = line.lstrip(" -")
+        # '? ' (explicit key) and ': ' nest on one line like '- ' does: '? ? ? … a' 20,000 deep overflowed
+        # Python's stack (RecursionError), and deeper libyaml's C stack (a segfault), before this counted them.
+        stripped = line.lstrip(" -?:")
         indent = len(line) - len(stripped)
         if indent > MAX_DEPTH * 4:
             return lineno
