@@ -225,6 +225,8 @@ GBK_RAW = "进展（GBK，其他工具写入）"
 @pytest.fixture(scope="module")
 def odd_commits(tmp_path_factory: pytest.TempPathFactory) -> GitProject:
     repo = GitProject(tmp_path_factory.mktemp("encodings") / "repo", REGISTRY)
+    # as on many Chinese Windows machines: git would print logs in GBK unless asked for UTF-8
+    repo.git("config", "i18n.logOutputEncoding", "gbk")
     repo.write(ledger(task("t1", "制定计划"), task("t2", "开展整治")))
     repo.commit("建立台账", "2020-03-02T10:00:00+08:00", "张三", "tasks.yaml")
 
