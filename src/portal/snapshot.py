@@ -219,11 +219,12 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
     root = repo_root(cfg.root)
     if root is None:
         raise SnapshotError("这里不是 git 仓库：月度快照按 git 历史取各月月底的台账")
-    now = _month_state(cfg, root, month)
+    tz = plan_timezone(cfg)  # once per publish: it validates the whole current ledger
+    now = _month_state(cfg, root, month, tz)
     if now is None:
         raise SnapshotError("该月月底前台账还没有提交，无可发布的内容")
     try:
-        prev = _month_state(cfg, root, previous_month(month))
+        prev = _month_state(cfg, root, previous_month(month), tz)
     except NoLedger:
         prev = None  # the ledger did not exist yet: nothing to compare with
     mom = compare(prev[1] if prev else None, now[1])
@@ -260,9 +261,8 @@ def _swap_in(archive: Path, month: str, built: Path) -> None:
         os.replace(built, final)
 
 
-def _month_state(cfg: PortalConfig, root: Path, month: str) -> tuple[str, MonthState] | None:
+def _month_state(cfg: PortalConfig, root: Path, month: str, tz: str) -> tuple[str, MonthState] | None:
     """The commit and the loaded ledger at the end of ``month``; None before the first commit."""
-    tz = plan_timezone(cfg)
     end = month_end_date(month)
     commit = commit_at(root, dt.datetime.combine(end, dt.time.max, ZoneInfo(tz)))
     if commit is None:
