@@ -15,7 +15,7 @@ What is measured:
    written as ordinary Markdown (synth.plain_pages), same theme and plugins, no hooks.
 2. History of C commits on a ledger of the medium size: the cold build (empty .cache/portal) and
    the warm build after one new commit, each minus the build of the same project without git,
-   against ``git log -p`` over the file; and ``portal.changelog.load_history`` alone, cold and warm.
+   against ``git log -p`` over the file; and ``portal.history.timeline.load_history`` alone, cold and warm.
 3. ``mkdocs serve``: from saving a changed task to the rebuilt section page showing it over HTTP.
 4. Peak memory (max RSS) of the large build.
 5. Page weight of the large build: the HTML documents of the progress table and of the dashboard,
@@ -277,8 +277,8 @@ def new_commit(history: synth.History, k: int) -> None:
 
 def bench_history(work: Path, sizes: Sizes) -> HistoryResult:
     """Cold and warm builds with a history of C commits, a build without git, git log -p, load_history."""
-    from portal.changelog import load_history
     from portal.config import read_config
+    from portal.history.timeline import load_history
 
     n, commits, runs = sizes.medium, sizes.commits, sizes.runs
     repo = work / "history"

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from portal.importer import import_file
-from portal.yamlout import dump_ledger
+from portal.ledger.yamlout import dump_ledger
 
 HERE = Path(__file__).resolve().parent
 SEED = HERE.parents[1] / "shared" / "seeds" / "plan-2020-political-ecology.txt"

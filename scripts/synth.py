@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from portal.yamlout import dump_ledger, format_text
+from portal.ledger.yamlout import dump_ledger, format_text
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_DIRS = ("content", "overrides", "hooks")

@@ -18,7 +18,7 @@ import yaml
 
 from conftest import FIGURES, REPO
 from portal.config import PortalConfig
-from portal.load import load
+from portal.ledger.load import load
 
 sys.path.insert(0, str(REPO / "scripts"))  # scripts/ is not a package
 

@@ -26,8 +26,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from conftest import FIGURES, PORTAL, REPO, GitProject, run_build
 from portal.config import read_config
-from portal.load import load
-from portal.search import ledger_terms, teach_jieba
+from portal.ledger.load import load
+from portal.outputs.search import ledger_terms, teach_jieba
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
 AXE = REPO / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"

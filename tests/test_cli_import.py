@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PORTAL, SHARED
-from portal.load import load_text
+from portal.ledger.load import load_text
 
 SEEDS = SHARED / "seeds"
 

@@ -18,9 +18,9 @@ import pytest
 
 from conftest import Build, GitProject, run_build
 from htmlq import parse
-from portal.changelog import History, load_history
-from portal.changes import describe
 from portal.config import read_config
+from portal.history.changes import describe
+from portal.history.timeline import History, load_history
 
 REGISTRY = "departments:\n  - name: 办公室\n  - name: 人教科\n"
 HEAD = ("plan:\n  id: demo\n  title: 演示方案\n  year: 2020\nsections:\n  - id: s1\n    number: 一、\n"

@@ -12,10 +12,10 @@ import pytest
 
 from conftest import Build, GitProject, copy_project, run_build
 from htmlq import parse
-from portal import versions
-from portal.changelog import History, load_history
-from portal.changes import describe
 from portal.config import read_config
+from portal.history import versions
+from portal.history.changes import describe
+from portal.history.timeline import History, load_history
 
 REGISTRY = """\
 departments:

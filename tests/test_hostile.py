@@ -32,13 +32,13 @@ import pytest
 
 from conftest import PORTAL, REPO, Build, GitProject, copy_project, run_build
 from htmlq import El, parse
-from portal import model
 from portal.config import PortalConfig
-from portal.load import load_text, slugify
+from portal.ledger import model
+from portal.ledger.load import load_text, slugify
+from portal.ledger.schema import MAX_ITEMS, MAX_TEXT, MAX_TITLE
+from portal.ledger.yamlread import MAX_BYTES, MAX_DEPTH
+from portal.outputs.site import Site
 from portal.problems import LedgerError
-from portal.render import Site
-from portal.schema import MAX_ITEMS, MAX_TEXT, MAX_TITLE
-from portal.yamlread import MAX_BYTES, MAX_DEPTH
 
 AS_OF = dt.date(2020, 9, 30)  # the sample mkdocs.yml's as_of
 

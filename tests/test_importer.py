@@ -25,7 +25,7 @@ from portal.importer import (
     read_document,
     split_measures,
 )
-from portal.load import load_text
+from portal.ledger.load import load_text
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

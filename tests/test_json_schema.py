@@ -43,7 +43,7 @@ def test_schema_rejects_what_validation_rejects() -> None:
 
 
 def test_readme_field_reference_names_every_declared_field() -> None:
-    from portal.schema import PLAN_META, SECTION, TASK
+    from portal.ledger.schema import PLAN_META, SECTION, TASK
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     reference = readme.split("### Field reference", 1)[1].split("###", 1)[0]

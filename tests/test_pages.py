@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import REPO
 from portal.config import PortalConfig, read_config
-from portal.load import load
-from portal.render import Site
+from portal.ledger.load import load
+from portal.outputs.site import Site
 
 TEMPLATES = REPO / "overrides" / "portal"
 

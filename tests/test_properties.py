@@ -29,16 +29,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from portal import model
 from portal.config import PortalConfig
-from portal.export import FORMULA_START, task_fields, to_csv, to_json
-from portal.load import load_text
+from portal.ledger import model
+from portal.ledger.fields import task_fields
+from portal.ledger.load import load_text
+from portal.ledger.yamlout import dump_ledger, format_text
+from portal.outputs.docx import write_docx
+from portal.outputs.site import Site
+from portal.outputs.tables import FORMULA_START, to_csv, to_json
+from portal.outputs.xlsx import to_xlsx
 from portal.problems import LedgerError
-from portal.render import Site
-from portal.stats import department_rows
-from portal.wordreport import write_docx
-from portal.xlsx import to_xlsx
-from portal.yamlout import dump_ledger, format_text
+from portal.survey import department_rows
 
 AS_OF = dt.date(2020, 9, 30)
 TEMPLATES = REPO / "overrides" / "portal"

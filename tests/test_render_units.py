@@ -1,9 +1,8 @@
-"""Units of portal.render: relative links, section titles, and that ledger text can never inject HTML."""
+"""Units of portal.outputs.site: relative links, section titles, and that ledger text can never inject HTML."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
@@ -12,10 +11,10 @@ from urllib.parse import urljoin
 import pytest
 from mkdocs.structure.files import Files
 
-from portal import model
 from portal.config import PortalConfig
-from portal.load import load_text
-from portal.render import Site, relative_url, section_title, task_title
+from portal.ledger import model
+from portal.ledger.load import load_text
+from portal.outputs.site import Site, relative_url, section_title, task_title
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "overrides" / "portal"
@@ -243,11 +242,9 @@ def test_section_page_links_are_relative(site: Site) -> None:
 
 
 def _hooks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("portal_hooks_under_test", ROOT / "hooks" / "portal_hooks.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import portal.mkdocs_hooks
+
+    return portal.mkdocs_hooks
 
 
 def test_toc_titles_handed_to_mkdocs_are_escaped(site: Site) -> None:

@@ -1,4 +1,4 @@
-"""Golden tests for portal.schedule: reading deadline wording and deciding due states."""
+"""Golden tests for portal.deadlines: reading deadline wording and deciding due states."""
 
 from __future__ import annotations
 
@@ -10,17 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal.model import Deadline, DeadlinePart, Every, Status, Task, Update
-from portal.schedule import (
-    DueState,
-    due_state,
-    end_of_day,
-    find_deadline_phrases,
-    month_end,
-    next_due,
-    parse_deadline,
-    today_in,
-)
+from portal.deadlines.calendar import end_of_day, month_end, today_in
+from portal.deadlines.due import DueState, due_state, next_due
+from portal.deadlines.wording import find_deadline_phrases, parse_deadline
+from portal.ledger.model import Deadline, DeadlinePart, Every, Status, Task, Update
 
 SEED = Path(__file__).parents[2] / "shared" / "seeds" / "plan-2020-political-ecology.txt"
 Y = 2020

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import PORTAL, GitProject, run_build
 from htmlq import parse
-from portal.snapshot import checksums, read_index
+from portal.archive.publish import checksums, read_index
 
 REGISTRY = "departments:\n  - name: 办公室\n  - name: 人教科\n  - name: 财务科\n"
 HEAD = ("plan:\n  id: zx\n  title: 专项整治方案\n  year: 2020\nsections:\n"

@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
-from portal import model
 from portal.config import Ranking
-from portal.load import load_text
-from portal.model import Department, Ledger, Plan, Registry, Section, Status, Task
+from portal.deadlines.due import DueState, due_state
+from portal.ledger import model
+from portal.ledger.load import load_text
+from portal.ledger.model import Department, Ledger, Plan, Registry, Section, Status, Task
 from portal.problems import LedgerError
-from portal.schedule import DueState, due_state
-from portal.stats import count, department_rows
+from portal.survey import count, department_rows
 
 AS_OF = dt.date(2020, 9, 30)
 OVERDUE = DueState("overdue", dt.date(2020, 6, 30), -92, None)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from portal import model
 from portal.config import PortalConfig
-from portal.load import load, load_text, read_registry
+from portal.ledger import model
+from portal.ledger.load import load, load_text, read_registry
+from portal.ledger.yamlread import Reader, compose_text
 from portal.problems import LedgerError, Problems
-from portal.yamlread import Reader, compose_text
 
 GOLDEN = Path(__file__).parent / "golden"
 ERRORS = GOLDEN / "errors"

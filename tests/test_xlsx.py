@@ -12,13 +12,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-from portal import model
 from portal.config import Ranking, read_config
+from portal.deadlines.due import DueState, due_state
 from portal.i18n import STATUS_LABELS
-from portal.load import load, load_text
-from portal.schedule import DueState, due_state
-from portal.stats import DeptRow, department_rows
-from portal.xlsx import SUMMARY_TITLES, cell_text, sheet_titles, to_xlsx
+from portal.ledger import model
+from portal.ledger.load import load, load_text
+from portal.outputs.xlsx import SUMMARY_TITLES, cell_text, sheet_titles, to_xlsx
+from portal.survey import DeptRow, department_rows
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2020, 9, 30)

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from conftest import REPO
-from portal import schema, yamlout
-from portal.export import task_fields
-from portal.load import load_text, read_registry
+from portal.ledger import schema, yamlout
+from portal.ledger.fields import task_fields
+from portal.ledger.load import load_text, read_registry
+from portal.ledger.yamlout import dump_ledger, format_file, format_text
+from portal.ledger.yamlread import Reader, compose_text
 from portal.problems import Problems
-from portal.yamlout import dump_ledger, format_file, format_text
-from portal.yamlread import Reader, compose_text
 
 AS_OF = dt.date(2100, 1, 1)
 SAMPLE = (REPO / "tasks.yaml").read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from portal.config import read_config
 from portal.i18n import message
-from portal.load import load
+from portal.ledger.load import load
 from portal.problems import LedgerError
 
 
@@ -35,9 +35,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """What the working tree changes in each ledger since BASE, as Markdown; non-zero if it does not validate."""
-    from portal.changes import diff_states, to_markdown
-    from portal.history import merge_base, repo_root, show
-    from portal.versions import Cache, StateReader, VersionError
+    from portal.history.changes import diff_states, to_markdown
+    from portal.history.git import merge_base, repo_root, show
+    from portal.history.versions import Cache, StateReader, VersionError
 
     cfg = read_config(args.config_file)
     root = repo_root(cfg.root)
@@ -61,8 +61,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Publish one month (default: the month that just ended), backfill a range, or verify the archive."""
-    from portal.sitebuild import BuildFailed
-    from portal.snapshot import SnapshotError, last_complete_month, plan_timezone, publish, publish_range, verify
+    from portal.archive.publish import SnapshotError, last_complete_month, plan_timezone, publish, publish_range, verify
+    from portal.build import BuildFailed
 
     cfg = read_config(args.config_file)
     if args.verify:
@@ -89,8 +89,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from portal.importer import ImportFailed, import_file
-    from portal.load import load_text
-    from portal.yamlout import dump_ledger
+    from portal.ledger.load import load_text
+    from portal.ledger.yamlout import dump_ledger
 
     output = Path(args.output)
     if output.exists() and not args.force:
@@ -120,7 +120,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_fmt(args: argparse.Namespace) -> int:
     """Normalise ledger and registry files in place (comments kept); with --check, only say which would change."""
-    from portal.yamlout import format_file
+    from portal.ledger.yamlout import format_file
 
     cfg = read_config(args.config_file)
     files = [Path(f) for f in args.files] or [cfg.path(rel) for rel in cfg.ledgers] + (
@@ -139,10 +139,10 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the ledger as an Excel 台账 (xlsx) or a CSV table, at the configured as-of date."""
-    from portal.export import to_csv
-    from portal.schedule import due_state
-    from portal.stats import department_rows
-    from portal.xlsx import to_xlsx
+    from portal.deadlines.due import due_state
+    from portal.outputs.tables import to_csv
+    from portal.outputs.xlsx import to_xlsx
+    from portal.survey import department_rows
 
     cfg = read_config(args.config_file)
     loaded = load(cfg)
@@ -161,7 +161,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build into a sibling temporary folder, then replace the site folder in two renames."""
-    from portal.sitebuild import BuildFailed, build_site
+    from portal.build import BuildFailed, build_site
 
     config_file = Path(args.config_file).resolve()
     site_dir = Path(args.site_dir or config_file.parent / "site").resolve()
@@ -201,7 +201,7 @@ def schema_files() -> dict[str, str]:
     """File name -> JSON text of every committed schema."""
     import json
 
-    from portal.schema import LEDGER, REGISTRY, json_schema
+    from portal.ledger.schema import LEDGER, REGISTRY, json_schema
 
     docs = {
         "ledger.schema.json": json_schema(LEDGER, "进度台账 (Progress Portal ledger)"),

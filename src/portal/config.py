@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from portal.i18n import lang_of
+from portal.ledger.schema import INVALID, Context, Date, Field, Integer, ListOf, Obj, Spec, Text, parse_date
+from portal.ledger.yamlread import MappingNode, Node, Reader, ScalarNode, compose_file
 from portal.problems import LedgerError, Problem, Problems
-from portal.schema import INVALID, Context, Date, Field, Integer, ListOf, Obj, Spec, Text, parse_date
-from portal.yamlread import MappingNode, Node, Reader, ScalarNode, compose_file
 
 DEFAULT_LEDGER = "tasks.yaml"
 DEFAULT_REGISTRY = "departments.yaml"

@@ -43,7 +43,7 @@ Responsibility
     own item (an item that is itself a task then carries them). 责任科室 counts as lead unless
     the block also names a 牵头 line. Tasks inherit; nothing is repeated on them.
 Deadlines
-    :func:`portal.schedule.find_deadline_phrases` on the task text, each phrase as written,
+    :func:`portal.deadlines.wording.find_deadline_phrases` on the task text, each phrase as written,
     distinct, in text order; one phrase is a string, several a list. Ongoing words (持续,
     长期坚持, 持之以恒, 常态化 ...) count only in the task's first sentence: later they describe
     manner ("持之以恒纠治“四风”" in （26）), and the sample leaves them out. A line 完成时限：… /
@@ -77,7 +77,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portal.schedule import find_deadline_phrases
+from portal.deadlines.wording import find_deadline_phrases
 
 __all__ = ["ImportFailed", "ImportReport", "import_file", "import_plan", "read_document"]
 

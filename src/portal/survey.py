@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from portal import model
 from portal.config import Ranking
-from portal.load import department_for
-from portal.schedule import DueState
+from portal.deadlines.due import DueState
+from portal.ledger import model
+from portal.ledger.load import department_for
 
 
 @dataclass(slots=True)

@@ -51,8 +51,8 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, ScalarString
 from ruamel.yaml.tokens import ScalarToken
 
-from portal import schema
-from portal.yamlread import MAX_BYTES, MAX_DEPTH, _too_deep
+from portal.ledger import schema
+from portal.ledger.yamlread import MAX_BYTES, MAX_DEPTH, _too_deep
 
 SCHEMA_COMMENTS = {
     "ledger": "# yaml-language-server: $schema=./schema/ledger.schema.json",

@@ -24,15 +24,15 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
-from portal import model
-from portal.changelog import Entry, History
-from portal.changes import Change, describe
 from portal.config import PortalConfig
+from portal.deadlines.due import DueState, due_state, next_due
+from portal.history.changes import Change, describe
+from portal.history.timeline import Entry, History
 from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS
-from portal.load import department_for
-from portal.monthly import MonthOverMonth, MonthState, Report, build_report
-from portal.schedule import DueState, due_state, next_due
-from portal.stats import Counts, DeptRow, count, department_rows
+from portal.ledger import model
+from portal.ledger.load import department_for
+from portal.month import MonthOverMonth, MonthState, Report, build_report
+from portal.survey import Counts, DeptRow, count, department_rows
 
 STATUS_ICONS = {
     "not_started": "circle-outline",

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from portal.changes import Change, diff_states
 from portal.config import PortalConfig
-from portal.export import task_from_fields
-from portal.history import Blobs, Commit, FileVersion, GitError, is_shallow, iterate_file_versions, repo_root
-from portal.schedule import due_state, month_end
-from portal.versions import Cache, LedgerState, StateReader, VersionError
+from portal.deadlines.calendar import month_end
+from portal.deadlines.due import due_state
+from portal.history.changes import Change, diff_states
+from portal.history.git import Blobs, Commit, FileVersion, GitError, is_shallow, iterate_file_versions, repo_root
+from portal.history.versions import Cache, LedgerState, StateReader, VersionError
+from portal.ledger.fields import task_from_fields
 
 CACHE_VERSION = 1  # bump when the cached data changes shape
 WEEKLY_SPAN_DAYS = 120  # a shorter history is charted week by week, a longer one month by month

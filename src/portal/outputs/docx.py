@@ -23,8 +23,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from portal.export import reproducible_zip
-from portal.monthly import Report, ReportGroup, ReportTask, cn_number
+from portal.month import Report, ReportGroup, ReportTask, cn_number
+from portal.outputs.tables import reproducible_zip
 
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"

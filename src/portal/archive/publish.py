@@ -22,15 +22,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from portal.build import build_site
 from portal.config import PortalConfig, read_config
-from portal.history import file_at, git, repo_root, show
+from portal.deadlines.calendar import month_end
+from portal.history.git import file_at, git, repo_root, show
 from portal.i18n import LABELS
-from portal.load import load
-from portal.monthly import MonthOverMonth, MonthState, build_report, compare
+from portal.ledger.load import load
+from portal.month import MonthOverMonth, MonthState, build_report, compare
+from portal.outputs.docx import write_docx
 from portal.problems import LedgerError
-from portal.schedule import month_end
-from portal.sitebuild import build_site
-from portal.wordreport import write_docx
 
 INDEX = "index.json"
 SUMS = "SHA256SUMS"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import jieba
 
-from portal import model
+from portal.ledger import model
 
 ZWSP = "\u200b"
 TAG_RE = re.compile(r"<[^>]+>")

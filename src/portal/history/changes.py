@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from portal.history.versions import LedgerState
 from portal.i18n import STATUS_LABELS
-from portal.versions import LedgerState
 
 #: Fields compared, in the order changes are listed.
 LISTED = ("status", "percent", "deadline", "leader", "lead", "units", "title", "details", "updates", "measures",

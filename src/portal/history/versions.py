@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portal import model
-from portal.export import task_fields
-from portal.load import read_plan
+from portal.ledger import model
+from portal.ledger.fields import task_fields
+from portal.ledger.load import read_plan
+from portal.ledger.schema import INVALID, TASK, Context
+from portal.ledger.yamlread import Reader, SequenceNode, compose_text
 from portal.problems import Problems
-from portal.schema import INVALID, TASK, Context
-from portal.yamlread import Reader, SequenceNode, compose_text
 
 # Literal searches (fast in C), each checked to stand at the start of its line.
 MARK_RE = re.compile(r"(?:tasks|sections):[ \t]*(?:#[^\n]*)?(?=\n|$)|- +id:[ \t]*([^\n#]*?)[ \t]*(?:#[^\n]*)?(?=\n|$)")

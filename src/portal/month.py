@@ -2,7 +2,7 @@
 
 Pure functions of two loaded ledgers and their as-of dates. The report is one
 structure with two renderers: the page template (overrides/portal/report.html)
-and the Word document (portal.wordreport), in the form of the office's monthly
+and the Word document (portal.outputs.docx), in the form of the office's monthly
 rectification progress report (基本情况 / 各项任务进展 / 下一步工作 / 红黑榜).
 """
 
@@ -12,11 +12,11 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from portal import model
 from portal.config import PortalConfig
+from portal.deadlines.due import DueState, due_state
 from portal.i18n import STATUS_LABELS
-from portal.schedule import DueState, due_state
-from portal.stats import Counts, DeptRow, count, department_rows
+from portal.ledger import model
+from portal.survey import Counts, DeptRow, count, department_rows
 
 CN_NUMBERS = "一二三四五六七八九十"
 

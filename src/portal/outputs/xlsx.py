@@ -3,7 +3,7 @@
 One sheet per plan (a title line, the header, one row per task in plan order) and a summary sheet
 "按单位汇总" with the 红黑榜 ranking, placed last so that the file opens on the ledger itself.
 Status, overdue and due soon are shown in words first and colour second. Every text from the ledger
-is neutralised as in the CSV (:func:`portal.export.safe_cell`), so no cell is ever a formula.
+is neutralised as in the CSV (:func:`portal.outputs.tables.safe_cell`), so no cell is ever a formula.
 The same inputs give the same bytes: fixed document dates and zip entry times.
 """
 
@@ -23,11 +23,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from portal import model
-from portal.export import CSV_HEADERS, STATE_WORDS, reproducible_zip, safe_cell
+from portal.deadlines.due import DueState
 from portal.i18n import LABELS, STATUS_LABELS
-from portal.schedule import DueState
-from portal.stats import Counts, DeptRow, count
+from portal.ledger import model
+from portal.outputs.tables import CSV_HEADERS, STATE_WORDS, reproducible_zip, safe_cell
+from portal.survey import Counts, DeptRow, count
 
 __all__ = ["SUMMARY_TITLES", "to_xlsx"]
 
@@ -383,8 +383,8 @@ def to_xlsx(ledger: model.Ledger, states: Mapping[str, DueState], depts: list[De
             lang: str = "zh") -> bytes:
     """The ledger as an .xlsx workbook: one sheet per plan, then the summary by department.
 
-    ``states`` maps each task id to its due state on ``as_of`` (:func:`portal.schedule.due_state`),
-    ``depts`` is :func:`portal.stats.department_rows` of the same states. ``lang`` is 'zh' or 'en'
+    ``states`` maps each task id to its due state on ``as_of`` (:func:`portal.deadlines.due.due_state`),
+    ``depts`` is :func:`portal.survey.department_rows` of the same states. ``lang`` is 'zh' or 'en'
     (headers, words, the summary's title). The same arguments always give the same bytes.
     """
     lang = lang if lang in SUMMARY_TITLES else "zh"

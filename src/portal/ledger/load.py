@@ -11,12 +11,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from portal import model
 from portal.config import DEFAULT_REGISTRY, PortalConfig
+from portal.deadlines.calendar import today_in
+from portal.ledger import model
+from portal.ledger.schema import INVALID, LEDGER, PLAN_META, REGISTRY, SECTION, Context, ListOf
+from portal.ledger.yamlread import MappingNode, Node, Reader, compose_file, compose_text
 from portal.problems import LedgerError, Problem, Problems
-from portal.schedule import today_in
-from portal.schema import INVALID, LEDGER, PLAN_META, REGISTRY, SECTION, Context, ListOf
-from portal.yamlread import MappingNode, Node, Reader, compose_file, compose_text
 
 SLUG_UNSAFE = re.compile(r"[\s/\\?#%\"'<>|*:&]+")
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
-from portal import model
+from portal.deadlines.wording import parse_deadline
 from portal.i18n import STATUS_LABELS, message
-from portal.schedule import parse_deadline
-from portal.yamlread import (
+from portal.ledger import model
+from portal.ledger.yamlread import (
     TAG_FLOAT,
     TAG_INT,
     TAG_STR,
