@@ -39,6 +39,7 @@ from portal.ledger.schema import MAX_ITEMS, MAX_TEXT, MAX_TITLE
 from portal.ledger.yamlread import MAX_BYTES, MAX_DEPTH
 from portal.outputs.site import Site
 from portal.problems import LedgerError
+from portal.survey import survey
 
 AS_OF = dt.date(2020, 9, 30)  # the sample mkdocs.yml's as_of
 
@@ -714,7 +715,7 @@ def test_costly_markdown_is_shown_as_plain_text_quickly(text: str) -> None:
     """Without the bound, Python-Markdown takes 7 s and 5 s for the first two texts and overflows the stack on
     the third; with it each is plain text in milliseconds."""
     plan = load_text(HEAD + "      - id: t1\n        title: x\n", as_of=AS_OF)
-    site = Site(model.Ledger([plan]), AS_OF, PortalConfig(), REPO / "overrides" / "portal")
+    site = Site(survey(model.Ledger([plan]), AS_OF), PortalConfig(), REPO / "overrides" / "portal")
     start = time.perf_counter()
     out = str(site.markdown(text))
     assert time.perf_counter() - start < 1.0

@@ -9,15 +9,15 @@ from conftest import REPO
 from portal.config import PortalConfig, read_config
 from portal.ledger.load import load
 from portal.outputs.site import Site
+from portal.survey import Rules, survey
 
 TEMPLATES = REPO / "overrides" / "portal"
 
 
 def sample_site(page_depth: int) -> Site:
-    cfg = read_config(REPO / "mkdocs.yml", environ={})
-    cfg.page_depth = page_depth
+    cfg = read_config(REPO / "mkdocs.yml", environ={}).replace(page_depth=page_depth)
     loaded = load(cfg)
-    return Site(loaded.ledger, loaded.as_of, cfg, TEMPLATES)
+    return Site(survey(loaded.ledger, loaded.as_of, Rules.of(cfg)), cfg, TEMPLATES)
 
 
 def test_one_page_per_top_level_section_by_default() -> None:

@@ -34,12 +34,13 @@ from portal.ledger import model
 from portal.ledger.fields import task_fields
 from portal.ledger.load import load_text
 from portal.ledger.yamlout import dump_ledger, format_text
+from portal.month import MonthBuild, compare
 from portal.outputs.docx import write_docx
 from portal.outputs.site import Site
 from portal.outputs.tables import FORMULA_START, to_csv, to_json
 from portal.outputs.xlsx import to_xlsx
 from portal.problems import LedgerError
-from portal.survey import department_rows
+from portal.survey import survey
 
 AS_OF = dt.date(2020, 9, 30)
 TEMPLATES = REPO / "overrides" / "portal"
@@ -185,8 +186,10 @@ def test_random_valid_ledgers_render_every_page_and_export(data: dict[str, Any],
     text = dump_ledger(data)
     plan = load_text(text, as_of=AS_OF)
     ledger = model.Ledger([plan])
-    cfg = PortalConfig(snapshot={"month": "2020-09"} if snapshot else None)
-    site = Site(ledger, AS_OF, cfg, TEMPLATES)
+    cfg = PortalConfig()
+    surveyed = survey(ledger, AS_OF)
+    month = MonthBuild("2020-09", "0" * 40, compare(None, surveyed, "2020-09")) if snapshot else None
+    site = Site(surveyed, cfg, TEMPLATES, month=month)
     on_page: dict[str, list[str]] = {}
     for key, spec in site.pages.items():
         html, _ = site.render(key, url_of(spec.src_uri), url_of)
@@ -200,16 +203,13 @@ def test_random_valid_ledgers_render_every_page_and_export(data: dict[str, Any],
         assert sum(cards.count(task.id) for cards in on_page.values()) == 1
     assert not cards_of(site.feed()).active
 
-    states = site.states
-    exported = json.loads(to_json(ledger, states, AS_OF, "zh"), parse_constant=no_constants)
+    exported = json.loads(to_json(surveyed, "zh"), parse_constant=no_constants)
     assert [t["id"] for t in exported["tasks"]] == [t.id for t in plan.walk_tasks()]
     assert [t["title"] for t in exported["tasks"]] == [t.title for t in plan.walk_tasks()]
-    titles = {(p.id, s.id): s.label for p in ledger.plans for s in p.sections}
-    rows = list(csv.reader(io.StringIO(to_csv(ledger, states, "zh", titles).removeprefix("\ufeff"), newline="")))
+    rows = list(csv.reader(io.StringIO(to_csv(surveyed, "zh").removeprefix("\ufeff"), newline="")))
     assert len(rows) == 1 + len(plan.walk_tasks())
     assert not [c for row in rows for c in row if c.startswith(FORMULA_START)]
-    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(ledger, states, department_rows(ledger, states, cfg.ranking),
-                                                   AS_OF, "zh")))
+    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(surveyed, "zh")))
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:

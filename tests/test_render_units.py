@@ -15,6 +15,7 @@ from portal.config import PortalConfig
 from portal.ledger import model
 from portal.ledger.load import load_text
 from portal.outputs.site import Site, relative_url, section_title, task_title
+from portal.survey import survey
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "overrides" / "portal"
@@ -122,7 +123,7 @@ sections:
 @pytest.fixture(scope="module")
 def site() -> Site:
     plan = load_text(TINY, as_of=AS_OF)
-    return Site(model.Ledger([plan]), AS_OF, PortalConfig(), TEMPLATES)
+    return Site(survey(model.Ledger([plan]), AS_OF), PortalConfig(), TEMPLATES)
 
 
 class _Tags(HTMLParser):

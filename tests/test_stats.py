@@ -198,7 +198,7 @@ def test_shared_only_department_is_listed_unranked() -> None:
     tasks = [task("a1", lead=(A,), units=(A, C))]
     rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), Ranking())
     assert ranks(rows) == [(A, 1, "red"), (C, None, None)]
-    assert rows[0].shared_tasks == []  # a lead is not also counted as sharing
+    assert rows[0].shared_tasks == ()  # a lead is not also counted as sharing
     assert [t.id for t in rows[1].shared_tasks] == ["a1"]
 
 

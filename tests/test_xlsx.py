@@ -12,13 +12,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-from portal.config import Ranking, read_config
-from portal.deadlines.due import DueState, due_state
+from portal.config import read_config
+from portal.deadlines.due import DueState
 from portal.i18n import STATUS_LABELS
 from portal.ledger import model
 from portal.ledger.load import load, load_text
 from portal.outputs.xlsx import SUMMARY_TITLES, cell_text, sheet_titles, to_xlsx
-from portal.survey import DeptRow, department_rows
+from portal.survey import DeptRow, Rules, Survey, survey
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2020, 9, 30)
@@ -38,6 +38,7 @@ class Sample:
     depts: list[DeptRow]
     as_of: dt.date
     data: bytes
+    survey: Survey
 
     def workbook(self) -> Workbook:
         return load_workbook(io.BytesIO(self.data))
@@ -48,9 +49,9 @@ def sample() -> Sample:
     cfg = read_config(REPO / "mkdocs.yml")
     loaded = load(cfg)
     assert loaded.as_of == AS_OF
-    states = {t.id: due_state(t, loaded.as_of, cfg.due_soon_days) for t in loaded.ledger.tasks()}
-    depts = department_rows(loaded.ledger, states, cfg.ranking)
-    return Sample(loaded.ledger, states, depts, loaded.as_of, to_xlsx(loaded.ledger, states, depts, loaded.as_of))
+    surveyed = survey(loaded.ledger, loaded.as_of, Rules.of(cfg))
+    return Sample(loaded.ledger, dict(surveyed.states), list(surveyed.departments), loaded.as_of, to_xlsx(surveyed),
+                  surveyed)
 
 
 @pytest.fixture(scope="module")
@@ -256,8 +257,7 @@ def test_formulas_are_neutralised() -> None:
     plan = load_text(INJECTION, as_of=AS_OF)
     plan.walk_tasks()[1].leader = "\x01=1\x07"  # a control character hiding a formula start
     led = model.Ledger([plan])
-    states = {t.id: due_state(t, AS_OF) for t in led.tasks()}
-    data = to_xlsx(led, states, department_rows(led, states, Ranking()), AS_OF)
+    data = to_xlsx(survey(led, AS_OF))
     book = load_workbook(io.BytesIO(data))
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     assert cells
@@ -306,7 +306,7 @@ def test_sheet_titles() -> None:
 
 
 def test_same_inputs_same_bytes(sample: Sample, book: Workbook) -> None:
-    again = to_xlsx(sample.ledger, sample.states, sample.depts, sample.as_of)
+    again = to_xlsx(sample.survey)
     assert again == sample.data
     midnight = dt.datetime(2020, 9, 30)
     assert book.properties.created == midnight and book.properties.modified == midnight
@@ -314,7 +314,7 @@ def test_same_inputs_same_bytes(sample: Sample, book: Workbook) -> None:
 
 
 def test_english(sample: Sample) -> None:
-    book = load_workbook(io.BytesIO(to_xlsx(sample.ledger, sample.states, sample.depts, sample.as_of, lang="en")))
+    book = load_workbook(io.BytesIO(to_xlsx(sample.survey, lang="en")))
     assert book.sheetnames[-1] == "By department"
     ws = book.worksheets[0]
     assert [c.value for c in ws[2]] == HEADERS_EN
@@ -329,10 +329,10 @@ def test_english(sample: Sample) -> None:
 
 def test_empty_plan_and_empty_ledger() -> None:
     plan = model.Plan("p", "空方案", 2020, sections=[model.Section("s1", "板块")])
-    book = load_workbook(io.BytesIO(to_xlsx(model.Ledger([plan]), {}, [], AS_OF)))
+    book = load_workbook(io.BytesIO(to_xlsx(survey(model.Ledger([plan]), AS_OF))))
     assert book.sheetnames == ["空方案", "按单位汇总"]
     assert book.worksheets[0].auto_filter.ref == "A2:N2"
     total = list(book["按单位汇总"].iter_rows(min_row=3, values_only=True))
     assert total == [(None, None, "合计（全部任务，不重复计）", 0, 0, 0, None, None)]
-    book = load_workbook(io.BytesIO(to_xlsx(model.Ledger([]), {}, [], AS_OF)))
+    book = load_workbook(io.BytesIO(to_xlsx(survey(model.Ledger([]), AS_OF))))
     assert book.sheetnames == ["按单位汇总"]

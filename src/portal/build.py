@@ -1,42 +1,64 @@
-"""Run a MkDocs build in this process, into a given folder, with the portal's environment."""
+"""Run a MkDocs build in this process, into a given folder, optionally handing the portal its data directly.
+
+A monthly snapshot has already surveyed its month when it builds: it passes a
+:class:`Given` to :func:`build_site`, and the hooks (:mod:`portal.mkdocs_hooks`)
+take it from :func:`given` instead of loading the ledger and reading history
+again. Nothing travels through the environment.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+from portal.history.timeline import History
+from portal.month import MonthBuild
+from portal.survey import Survey
 
 
 class BuildFailed(Exception):
     """The build stopped; MkDocs has already logged why (one line per problem)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Given:
+    """What a snapshot build is handed: the month's survey, its history and the month itself."""
+
+    survey: Survey
+    history: History
+    month: MonthBuild
+
+
+_GIVEN: contextvars.ContextVar[Given | None] = contextvars.ContextVar("portal_given", default=None)
+
+
+def given() -> Given | None:
+    """The data handed to the build running in this context, if any."""
+    return _GIVEN.get()
+
+
 @contextlib.contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of a build, then put them back."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
+def giving(data: Given | None) -> Iterator[None]:
+    token = _GIVEN.set(data)
     try:
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _GIVEN.reset(token)
 
 
-def build_site(config_file: Path, site_dir: Path, *, strict: bool = True, env: Mapping[str, str] | None = None,
-               verbose: bool = False) -> None:
+def build_site(config_file: Path, site_dir: Path, *, strict: bool = True, verbose: bool = False,
+               given: Given | None = None) -> None:
     """Build the portal of ``config_file`` into ``site_dir``; BuildFailed when MkDocs stops."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
     setup_logging(verbose)
-    with environment(env or {}):
+    with giving(given):
         try:
             config = load_config(str(config_file), site_dir=str(site_dir), strict=strict)
             build(config)

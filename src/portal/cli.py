@@ -61,20 +61,21 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Publish one month (default: the month that just ended), backfill a range, or verify the archive."""
-    from portal.archive.publish import SnapshotError, last_complete_month, plan_timezone, publish, publish_range, verify
+    from portal.archive.publish import SnapshotError, last_complete_month, plan_timezone, publish, publish_range
+    from portal.archive.store import verify
     from portal.build import BuildFailed
 
     cfg = read_config(args.config_file)
     if args.verify:
-        problems = verify(cfg.path(cfg.archive_dir))
+        problems = verify(cfg.path(cfg.archive_dir), cfg.lang)
         for line in problems:
             print(line, file=sys.stderr)
-        print("快照校验未通过" if problems else "全部快照与发布记录一致")
+        print(message(cfg.lang, "verify_failed" if problems else "verify_ok", {}))
         return 1 if problems else 0
     try:
         if args.start or args.end:
             if not (args.start and args.end):
-                raise SnapshotError("--from 和 --to 要一起给出，例如 --from 2020-04 --to 2020-12")
+                raise SnapshotError(message(cfg.lang, "snap_range", {}))
             publish_range(cfg, args.start, args.end)
         else:
             publish(cfg, args.month or last_complete_month(plan_timezone(cfg)), force=args.force)
@@ -130,7 +131,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         try:
             if format_file(path, check=args.check):
                 changed += 1
-                print(f"{'would reformat' if args.check else 'reformatted'} {path}")
+                print(message(cfg.lang, "fmt_would" if args.check else "fmt_done", {"file": path}))
         except (OSError, ValueError) as err:
             print(f"{path}: {err}", file=sys.stderr)
             return 1
@@ -139,23 +140,19 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the ledger as an Excel 台账 (xlsx) or a CSV table, at the configured as-of date."""
-    from portal.deadlines.due import due_state
     from portal.outputs.tables import to_csv
     from portal.outputs.xlsx import to_xlsx
-    from portal.survey import department_rows
+    from portal.survey import Rules, survey
 
     cfg = read_config(args.config_file)
     loaded = load(cfg)
-    ledger = loaded.ledger
-    states = {t.id: due_state(t, loaded.as_of, cfg.due_soon_days) for t in ledger.tasks()}
+    surveyed = survey(loaded.ledger, loaded.as_of, Rules.of(cfg))
     output = Path(args.output or f"tasks.{args.format}")
     if args.format == "xlsx":
-        depts = department_rows(ledger, states, cfg.ranking)
-        output.write_bytes(to_xlsx(ledger, states, depts, loaded.as_of, cfg.lang))
+        output.write_bytes(to_xlsx(surveyed, cfg.lang))
     else:
-        titles = {(p.id, s.id): s.label for p in ledger.plans for s in p.sections}
-        output.write_text(to_csv(ledger, states, cfg.lang, titles), encoding="utf-8", newline="")
-    print(output)
+        output.write_text(to_csv(surveyed, cfg.lang), encoding="utf-8", newline="")
+    print(message(cfg.lang, "export_written", {"file": output}))
     return 0
 
 

@@ -1,29 +1,37 @@
-"""The portal's settings, read from ``extra.portal`` in mkdocs.yml with positions.
+"""The portal's settings, read from ``extra.portal`` of the configuration MkDocs has loaded.
 
-The same reading serves the MkDocs hook and the command line, so that
-``portal validate`` and a build always agree.
+A build hands :func:`from_mkdocs` the config MkDocs loaded (so ``INHERIT``,
+``!ENV`` and every other MkDocs feature apply); the command line loads the same
+file through MkDocs too (:func:`read_config`). Both read one declared schema, so
+``portal validate`` and a build always agree. Problems point at the setting's
+key path (``mkdocs.yml › extra.portal.ranking.red``), as MkDocs' own messages do.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import yaml
 
 from portal.i18n import lang_of
-from portal.ledger.schema import INVALID, Context, Date, Field, Integer, ListOf, Obj, Spec, Text, parse_date
-from portal.ledger.yamlread import MappingNode, Node, Reader, ScalarNode, compose_file
+from portal.ledger.schema import INVALID, Context, Date, Field, Integer, ListOf, Obj, Text, parse_date
+from portal.ledger.yamlread import MappingNode, Node, Reader, SequenceNode, compose_text
 from portal.problems import LedgerError, Problem, Problems
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 DEFAULT_LEDGER = "tasks.yaml"
 DEFAULT_REGISTRY = "departments.yaml"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Ranking:
     """红黑榜 thresholds: ranks 1..red get a red flag, red+1..yellow yellow, the rest black."""
 
@@ -31,13 +39,13 @@ class Ranking:
     yellow: int = 10
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class PortalConfig:
     """Settings of one portal; paths are relative to ``root`` (the folder of mkdocs.yml)."""
 
     root: Path = field(default_factory=Path.cwd)
     config_file: str = "mkdocs.yml"
-    ledgers: list[str] = field(default_factory=lambda: [DEFAULT_LEDGER])
+    ledgers: tuple[str, ...] = (DEFAULT_LEDGER,)
     registry: str | None = DEFAULT_REGISTRY
     as_of: dt.date | None = None
     due_soon_days: int = 7
@@ -50,17 +58,12 @@ class PortalConfig:
     repo_url: str = ""
     site_url: str = ""
     site_name: str = ""
-    # Set by `portal snapshot` for the build of one month (PORTAL_SNAPSHOT): month, as_of, commit,
-    # repo (the git work tree), source (the project folder in it), data (a JSON file of the month's figures).
-    snapshot: dict[str, Any] | None = None
-
-    @property
-    def history_root(self) -> Path:
-        """The project folder whose ledgers git knows: the source project when building a snapshot."""
-        return Path(self.snapshot["source"]) if self.snapshot else self.root
 
     def path(self, rel: str) -> Path:
         return (self.root / rel).resolve()
+
+    def replace(self, **changes: Any) -> PortalConfig:
+        return dataclasses.replace(self, **changes)
 
 
 def _build_ranking(v: dict[str, Any], node: MappingNode, ctx: Context) -> Any:
@@ -97,52 +100,114 @@ PORTAL_CONFIG = Obj(
 )
 
 
-def _child(node: Node | None, key: str) -> Node | None:
-    if not isinstance(node, MappingNode):
-        return None
-    for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == key:
-            return v
-    return None
+@dataclass(slots=True)
+class _KeyPathReader(Reader):
+    """Places problems at a setting's key path: MkDocs has already parsed the file, its lines are gone."""
+
+    paths: dict[int, str] = field(default_factory=dict)
+
+    def _add(self, node: Node | None, code: str, params: dict[str, object], severity: str) -> None:
+        self.problems.add(Problem(self._at(node), 0, 0, code, tuple(params.items()), severity))
+
+    def where(self, node: Node) -> str:
+        return self._at(node)
+
+    def _at(self, node: Node | None) -> str:
+        return f"{self.file} › {self.paths.get(id(node), 'extra.portal')}"
+
+
+def _key_paths(node: Node, path: str, out: dict[int, str]) -> None:
+    out[id(node)] = path
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            out[id(key)] = f"{path}.{key.value}"
+            _key_paths(value, f"{path}.{key.value}", out)
+    elif isinstance(node, SequenceNode):
+        for i, item in enumerate(node.value):
+            _key_paths(item, f"{path}[{i}]", out)
+
+
+def portal_settings(extra: Any, file: str, lang: str, problems: Problems) -> dict[str, Any]:
+    """The values of ``extra.portal`` as loaded by MkDocs, read through the declared schema."""
+    if extra is None:
+        return {}
+    reader = _KeyPathReader(file, problems, lang)
+    try:
+        # The schema reads YAML nodes: give it the loaded values as one small document of their own.
+        text = yaml.safe_dump(extra, allow_unicode=True, sort_keys=False)
+    except yaml.YAMLError:
+        reader.error(None, "config_bad", key="", reason=type(extra).__name__)
+        return {}
+    root = compose_text(text, reader)
+    if root is None:
+        return {}
+    _key_paths(root, "extra.portal", reader.paths)
+    values = PORTAL_CONFIG.read(root, Context(reader))
+    return {} if values is INVALID else values
+
+
+def from_mkdocs(config: MkDocsConfig, environ: Mapping[str, str] | None = None) -> PortalConfig:
+    """Settings from the configuration MkDocs has loaded for a build; LedgerError when they are wrong."""
+    return _settings(Path(config.config_file_path or "mkdocs.yml"), _user_theme_language(config.user_configs),
+                     config.extra, config.site_name, config.repo_url, config.site_url, environ)
 
 
 def read_config(config_file: Path | str, environ: Mapping[str, str] | None = None) -> PortalConfig:
-    """Settings from mkdocs.yml; raises LedgerError pointing into mkdocs.yml when they are wrong."""
+    """Settings of the portal whose MkDocs configuration is ``config_file``, for the command line and tools.
+
+    The file is read by MkDocs' own YAML loader (``INHERIT``, ``!ENV``, ``!relative``), without the checks of a
+    build (a docs folder, the theme's files), so that ``portal validate`` and ``portal fmt`` work in any checkout.
+    """
     path = Path(config_file)
+    raw = _mkdocs_yaml(path)
+    return _settings(path, _user_theme_language([raw]), raw.get("extra"), raw.get("site_name"), raw.get("repo_url"),
+                     raw.get("site_url"), environ)
+
+
+def _mkdocs_yaml(path: Path) -> dict[str, Any]:
+    from mkdocs.exceptions import ConfigurationError
+    from mkdocs.utils.yaml import get_yaml_loader, yaml_load
+
+    try:
+        with path.open("rb") as f:
+            raw = yaml_load(f, get_yaml_loader())
+    except (ConfigurationError, OSError) as exc:
+        problems = Problems()
+        reason = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__
+        problems.add(Problem(path.name, 0, 0, "config_mkdocs", (("reason", reason),)))
+        raise LedgerError(problems) from None
+    return raw if isinstance(raw, dict) else {}
+
+
+def _user_theme_language(user_configs: list[Any]) -> str | None:
+    """The theme language the project set itself (a theme's own default does not count: the portal is Chinese)."""
+    for raw in reversed(user_configs):
+        theme = raw.get("theme") if isinstance(raw, Mapping) else None
+        if isinstance(theme, Mapping) and isinstance(theme.get("language"), str):
+            return theme["language"]
+    return None
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _settings(config_path: Path, language: str | None, extra: Any, site_name: Any, repo_url: Any, site_url: Any,
+              environ: Mapping[str, str] | None) -> PortalConfig:
     environ = os.environ if environ is None else environ
+    lang = lang_of(language)
     problems = Problems()
-    reader = Reader(path.name, problems)
-    root = compose_file(path, reader)
-    theme = _child(root, "theme")
-    language = _child(theme, "language")
-    lang = lang_of(language.value if isinstance(language, ScalarNode) else None)
-    reader.lang = lang
-    cfg = PortalConfig(root=path.parent.resolve(), config_file=path.name, lang=lang)
-    for key in ("repo_url", "site_url", "site_name"):
-        value = _child(root, key)
-        if isinstance(value, ScalarNode) and value.value:
-            setattr(cfg, key, value.value.strip())
-    node = _child(_child(root, "extra"), "portal")
-    if node is not None and not (isinstance(node, ScalarNode) and node.tag.endswith(":null")):
-        values = _read(PORTAL_CONFIG, node, Context(reader))
-        if values is not INVALID:
-            for key, value in values.items():
-                setattr(cfg, key, value)
-    snapshot = environ.get("PORTAL_SNAPSHOT", "").strip()
-    if snapshot:
-        cfg.snapshot = json.loads(snapshot)
-        environ = {**environ, "PORTAL_AS_OF": cfg.snapshot["as_of"]}
-        cfg.ledgers = list(cfg.snapshot.get("ledgers") or cfg.ledgers)
+    portal = extra.get("portal") if isinstance(extra, Mapping) else None
+    values = portal_settings(portal, config_path.name, lang, problems)
+    if "ledgers" in values:
+        values["ledgers"] = tuple(values["ledgers"])
     env_as_of = environ.get("PORTAL_AS_OF", "").strip()
     if env_as_of:
         parsed = parse_date(env_as_of)
         if parsed is None:
             problems.add(Problem("PORTAL_AS_OF", 0, 0, "as_of_env", (("value", env_as_of),)))
-        cfg.as_of = parsed
+        values["as_of"] = parsed
     if problems.errors:
         raise LedgerError(problems, lang)
-    return cfg
-
-
-def _read(spec: Spec, node: Node, ctx: Context) -> Any:
-    return spec.read(node, ctx)
+    return PortalConfig(root=config_path.parent.resolve(), config_file=config_path.name, lang=lang,
+                        repo_url=_text(repo_url), site_url=_text(site_url), site_name=_text(site_name), **values)

@@ -6,6 +6,7 @@ Messages are ``str.format`` templates with named fields.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 LANGS = ("zh", "en")
@@ -57,7 +58,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "config_bad": "mkdocs.yml 中 extra.portal.{key} 的值无效：{reason}",
         "config_unknown": "mkdocs.yml 中 extra.portal 没有“{key}”这一项{hint}。可用：{allowed}",
         "as_of_env": "环境变量 PORTAL_AS_OF 的值“{value}”不是有效日期：请写成 YYYY-MM-DD",
+        "config_mkdocs": "无法读取站点配置：{reason}",
         "not_git": "这里不是 git 仓库：portal diff 需要在台账仓库中运行",
+        # monthly snapshots (portal snapshot)
+        "month_bad": "月份“{text}”格式不对：请写成 YYYY-MM，例如 2020-10",
+        "snap_exists": "{month} 已于 {published} 发布，发布后不能改动；确需重发请加 --force",
+        "snap_recovered": "{month}：完成上次中断的发布",
+        "snap_published": "{month}：已发布（提交 {commit}，完成率 {percent}%，逾期 {overdue} 项）",
+        "snap_skip": "{month}：已发布，跳过",
+        "snap_not_git": "这里不是 git 仓库：月度快照按 git 历史取各月月底的台账",
+        "snap_nothing": "该月月底前台账还没有提交，无可发布的内容",
+        "snap_no_ledger": "提交 {commit} 时还没有台账文件，无可发布的内容",
+        "snap_invalid": "{month} 月底的台账（提交 {commit}）校验未通过：\n{report}",
+        "snap_building": "{month}：构建（提交 {commit}，统计截至 {as_of}）",
+        "snap_range": "--from 和 --to 要一起给出，例如 --from 2020-04 --to 2020-12",
+        "verify_sums_missing": "{month}：{sums} 缺失",
+        "verify_sums_changed": "{month}：{sums} 与发布记录不符（发布后被改动）",
+        "verify_files_changed": "{month}：文件与 {sums} 不符（发布后被改动）",
+        "verify_failed": "快照校验未通过",
+        "verify_ok": "全部快照与发布记录一致",
+        "export_written": "已写出 {file}",
+        "fmt_would": "需要整理格式：{file}",
+        "fmt_done": "已整理格式：{file}",
         "summary_errors": "台账校验未通过：{errors} 个错误，{warnings} 个警告",
         "summary_ok": "台账校验通过：{plans} 个方案，{tasks} 项任务{warnings}",
         "summary_warnings": "，{warnings} 个警告",
@@ -118,7 +140,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "config_bad": "mkdocs.yml: extra.portal.{key} is invalid: {reason}",
         "config_unknown": "mkdocs.yml: extra.portal has no setting '{key}'{hint}. Allowed: {allowed}",
         "as_of_env": "PORTAL_AS_OF='{value}' is not a date: write YYYY-MM-DD",
+        "config_mkdocs": "cannot read the site configuration: {reason}",
         "not_git": "not a git repository: run portal diff in the ledger's repository",
+        "month_bad": "month '{text}' is not in YYYY-MM form, e.g. 2020-10",
+        "snap_exists": "{month} was published on {published} and cannot change; add --force to publish it again",
+        "snap_recovered": "{month}: finished the publication that was interrupted",
+        "snap_published": "{month}: published (commit {commit}, {percent}% complete, {overdue} overdue)",
+        "snap_skip": "{month}: published already, skipped",
+        "snap_not_git": "not a git repository: monthly snapshots take each month's ledger from git history",
+        "snap_nothing": "no ledger was committed by the end of that month: nothing to publish",
+        "snap_no_ledger": "commit {commit} has no ledger file yet: nothing to publish",
+        "snap_invalid": "the ledger at the end of {month} (commit {commit}) does not validate:\n{report}",
+        "snap_building": "{month}: building (commit {commit}, as of {as_of})",
+        "snap_range": "give --from and --to together, e.g. --from 2020-04 --to 2020-12",
+        "verify_sums_missing": "{month}: {sums} is missing",
+        "verify_sums_changed": "{month}: {sums} differs from the record (changed after publication)",
+        "verify_files_changed": "{month}: files differ from {sums} (changed after publication)",
+        "verify_failed": "snapshot check failed",
+        "verify_ok": "every snapshot matches its record",
+        "export_written": "wrote {file}",
+        "fmt_would": "would reformat {file}",
+        "fmt_done": "reformatted {file}",
         "summary_errors": "ledger check failed: {errors} errors, {warnings} warnings",
         "summary_ok": "ledger check passed: {plans} plans, {tasks} tasks{warnings}",
         "summary_warnings": ", {warnings} warnings",
@@ -259,6 +301,89 @@ LABELS: dict[str, dict[str, str]] = {
         "download_docx": "下载 Word 版（.docx）",
         "first_month": "这是第一份快照，没有上月可比。",
         "report": "报告",
+        # the monthly report (one structure, rendered as a page and as a Word document)
+        "report_title": "{plan}{year}年{month}月进展情况报告",
+        "report_title_plans": "各项工作",
+        "report_as_of": "（截至{date}）",
+        "report_part_summary": "基本情况",
+        "report_part_progress": "各项任务进展情况",
+        "report_part_next": "下一步工作",
+        "report_part_ranking": "红黑榜",
+        "report_heading": "{n}、{text}",
+        "report_group": "（{n}）{text}",
+        "report_finding": "关于“{text}”",
+        "report_summary": "截至{date}，方案确定的{total}项任务中，已完成{done}项，正在推进{in_progress}项，"
+        "长期坚持{ongoing}项，未启动{not_started}项，暂缓{suspended}项，已取消{cancelled}项，完成率{percent}%。"
+        "逾期{overdue}项，{soon}。",
+        "report_soon": "临期{n}项",
+        "report_no_soon": "无临期任务",
+        "report_month": "本月完成{completed}项，新增任务{new}项，新增逾期{overdue}项，期限延后{postponed}项{delta}。",
+        "report_delta": "，完成率较上月{change}",
+        "report_flat": "持平",
+        "report_up": "提高{n}个百分点",
+        "report_down": "下降{n}个百分点",
+        "report_task": "{task}（{state}）",
+        "report_late": "，已逾期",
+        "report_measures": "整改措施：{items}。",
+        "report_measure": "{n}是{text}",
+        "report_progress": "进展情况：{text}",
+        "report_update": "{date}：{text}",
+        "report_no_update": "暂无进展记录。",
+        "report_next_intro": "对尚未完成的{n}项任务，逐项明确责任、倒排工期，按期推进：",
+        "report_next_item": "{task}。{details}。",
+        "report_next_lead": "牵头单位：{lead}",
+        "report_next_deadline": "完成时限：{deadline}",
+        "report_next_status": "当前{status}",
+        "report_next_percent": "，进度{percent}%",
+        "report_next_late": "已逾期，须限期完成",
+        "report_all_done": "各项任务均已完成，下一步做好巩固提升和“回头看”。",
+        "report_no_ranking": "暂无参与排名的牵头单位。",
+        "report_col_done": "完成/牵头",
+        # formats and joining words
+        "date_long": "{y}年{m}月{d}日",
+        "date_short": "{m}月{d}日",
+        "month_name": "{y}年{m}月",
+        "list_sep": "、",
+        "clause_sep": "；",
+        "colon": "：",
+        # tables (csv, xlsx) and exports
+        "col_plan": "方案",
+        "col_id": "编号",
+        "col_due": "截止日期",
+        "col_due_state": "逾期临期",
+        "col_last_update_date": "最新进展日期",
+        "col_closed": "销号日期",
+        "col_last_update": "最新进展",
+        "state_overdue": "逾期",
+        "state_due_soon": "临期",
+        "details": "具体内容",
+        "summary_sheet": "按单位汇总",
+        "total_row": "合计（全部任务，不重复计）",
+        "page_footer": "第 &P 页，共 &N 页",
+        "sheet_fallback": "方案",
+        "as_of_suffix": "（统计截至 {date}）",
+        "reading_history": "读取历史",
+        # changes between versions of the ledger (changelog, task timelines, feed, merge requests)
+        "change_added": "新增任务",
+        "change_removed": "删除任务",
+        "change_status": "状态",
+        "change_percent": "进度",
+        "change_deadline": "期限",
+        "change_leader": "责任领导",
+        "change_lead": "牵头单位",
+        "change_units": "责任单位",
+        "change_title": "任务名称",
+        "change_details": "具体内容已修改",
+        "change_updates": "新增进展",
+        "change_measures": "新增整改措施",
+        "change_evidence": "新增佐证材料",
+        "change_postponed": "（延期）",
+        "change_none": "无",
+        "change_due": "{text}（{due}）",
+        "mr_title": "台账变更：`{file}`",
+        "mr_none": "没有任务变更。",
+        "mr_count": "{tasks} 项任务，{changes} 处变更",
+        "mr_postponed": "其中 {n} 项任务期限延后。",
     },
     "en": {
         "dashboard": "Home",
@@ -384,6 +509,86 @@ LABELS: dict[str, dict[str, str]] = {
         "download_docx": "Download as Word (.docx)",
         "first_month": "This is the first snapshot: there is no month before to compare with.",
         "report": "Report",
+        "report_title": "{plan}: progress report, {name}",
+        "report_title_plans": "All plans",
+        "report_as_of": "(as of {date})",
+        "report_part_summary": "Overview",
+        "report_part_progress": "Progress of each task",
+        "report_part_next": "Next steps",
+        "report_part_ranking": "Ranking",
+        "report_heading": "{n}. {text}",
+        "report_group": "({n}) {text}",
+        "report_finding": "On '{text}'",
+        "report_summary": "As of {date}, of the plan's {total} tasks {done} are done, {in_progress} in progress, "
+        "{ongoing} ongoing, {not_started} not started, {suspended} suspended and {cancelled} cancelled: "
+        "{percent}% complete. {overdue} overdue, {soon}.",
+        "report_soon": "{n} due soon",
+        "report_no_soon": "none due soon",
+        "report_month": "This month {completed} completed, {new} new tasks, {overdue} newly overdue, "
+        "{postponed} postponed{delta}.",
+        "report_delta": "; completion {change} since last month",
+        "report_flat": "unchanged",
+        "report_up": "up {n} points",
+        "report_down": "down {n} points",
+        "report_task": "{task} ({state})",
+        "report_late": ", overdue",
+        "report_measures": "Measures: {items}.",
+        "report_measure": "{n}) {text}",
+        "report_progress": "Progress: {text}",
+        "report_update": "{date}: {text}",
+        "report_no_update": "No progress recorded yet.",
+        "report_next_intro": "The {n} unfinished tasks, each with its owner and deadline:",
+        "report_next_item": "{task}. {details}.",
+        "report_next_lead": "lead: {lead}",
+        "report_next_deadline": "deadline: {deadline}",
+        "report_next_status": "now {status}",
+        "report_next_percent": ", {percent}%",
+        "report_next_late": "overdue: to be finished without delay",
+        "report_all_done": "Every task is done; next, consolidate and check back.",
+        "report_no_ranking": "No lead department is ranked yet.",
+        "report_col_done": "Done/leads",
+        "date_long": "{iso}",
+        "date_short": "{iso}",
+        "month_name": "{iso}",
+        "list_sep": ", ",
+        "clause_sep": "; ",
+        "colon": ": ",
+        "col_plan": "Plan",
+        "col_id": "Id",
+        "col_due": "Due",
+        "col_due_state": "Due state",
+        "col_last_update_date": "Last update",
+        "col_closed": "Closed",
+        "col_last_update": "Last update text",
+        "state_overdue": "overdue",
+        "state_due_soon": "due soon",
+        "details": "Details",
+        "summary_sheet": "By department",
+        "total_row": "Total (all tasks, each once)",
+        "page_footer": "Page &P of &N",
+        "sheet_fallback": "Plan",
+        "as_of_suffix": " (as of {date})",
+        "reading_history": "Reading history",
+        "change_added": "task added",
+        "change_removed": "task removed",
+        "change_status": "status",
+        "change_percent": "progress",
+        "change_deadline": "deadline",
+        "change_leader": "leader",
+        "change_lead": "lead",
+        "change_units": "units",
+        "change_title": "title",
+        "change_details": "details edited",
+        "change_updates": "update added",
+        "change_measures": "measure added",
+        "change_evidence": "evidence added",
+        "change_postponed": " (postponed)",
+        "change_none": "none",
+        "change_due": "{text} ({due})",
+        "mr_title": "Ledger changes: `{file}`",
+        "mr_none": "No task changed.",
+        "mr_count": "{tasks} tasks, {changes} changes",
+        "mr_postponed": "{n} of them postponed.",
     },
 }
 
@@ -426,3 +631,38 @@ def message(lang: str, code: str, params: Mapping[str, object]) -> str:
 
 def labels(lang: str) -> dict[str, str]:
     return LABELS[lang]
+
+
+CN_NUMERALS = "一二三四五六七八九十"
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 23 → 二十三 (up to 99), as 公文 headings number."""
+    if n <= 10:
+        return CN_NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CN_NUMERALS[tens - 1]) + "十" + (CN_NUMERALS[ones - 1] if ones else "")
+
+
+def ordinal(n: int, lang: str) -> str:
+    """How a report numbers its n-th heading or item: 一、二 … in Chinese, 1, 2 … in English."""
+    return cn_number(n) if lang == "zh" else str(n)
+
+
+def format_date(d: dt.date | None, lang: str, *, short_in_year: int | None = None) -> str:
+    """A date as people write it: 2020年9月30日 (9月30日 within ``short_in_year``); ISO in English."""
+    if d is None:
+        return ""
+    key = "date_short" if short_in_year == d.year else "date_long"
+    return LABELS[lang][key].format(y=d.year, m=d.month, d=d.day, iso=d.isoformat())
+
+
+def format_month(month: str, lang: str) -> str:
+    """A month 'YYYY-MM' as people write it: 2020年9月; 2020-09 in English."""
+    year, number = int(month[:4]), int(month[5:7])
+    return LABELS[lang]["month_name"].format(y=year, m=number, iso=f"{year:04d}-{number:02d}")
+
+
+def label(lang: str, key: str, **params: object) -> str:
+    """A site or report word by key, with its fields filled in."""
+    return LABELS[lang][key].format(**params) if params else LABELS[lang][key]

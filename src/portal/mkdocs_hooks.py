@@ -1,10 +1,14 @@
-"""MkDocs hooks: a thin adapter from MkDocs' events to the portal engine.
+"""The MkDocs integration: a thin adapter from MkDocs' events to the portal engine.
 
-on_config loads and validates the ledger (stopping the build, before the old
-site is touched, with one line per problem); on_files adds the generated
-pages, tasks.json and tasks.csv; on_page_content renders portal pages through
-the templates in overrides/portal/ so that search, the table of contents and
-print all see the same HTML.
+``on_config`` reads the portal's settings from the config MkDocs loaded and
+loads and validates the ledger (stopping the build, before the old site is
+touched, with one line per problem); ``on_files`` reads the history, surveys
+the ledger once and adds the generated pages and exports; ``on_page_content``
+renders portal pages through the templates in overrides/portal/ so that search,
+the table of contents and print all see the same HTML. A monthly snapshot hands
+its survey over directly (:func:`portal.build.given`).
+
+The project's ``hooks/portal_hooks.py`` re-exports these functions.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import datetime as dt
 import json
 import logging
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,37 +28,63 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from portal.archive.publish import copy_archive, month_data, read_index, snapshot_banner
-from portal.config import read_config
+from portal.archive.store import copy_archive, read_index, snapshot_banner
+from portal.build import Given, given
+from portal.config import PortalConfig, from_mkdocs
 from portal.history.timeline import History, load_history, terminal_progress
-from portal.ledger.load import Loaded, load
+from portal.i18n import label
+from portal.ledger import model
+from portal.ledger.load import load
+from portal.outputs.markup import icons_css
 from portal.outputs.search import augment_file, ledger_terms, teach_jieba, user_dictionary
-from portal.outputs.site import PageSpec, Site, TocItem, icons_css
+from portal.outputs.site import PageSpec, Site, TocItem
 from portal.outputs.tables import to_csv, to_json
 from portal.outputs.xlsx import to_xlsx
 from portal.problems import LedgerError
+from portal.survey import Rules, survey
 
 log = logging.getLogger("mkdocs.hooks.portal")
 
-_state: dict[str, Any] = {}
 _OWNED = "PORTAL_OWNS_SOURCE_DATE_EPOCH"  # marks a SOURCE_DATE_EPOCH that we set, not the user
 
 
+@dataclass(slots=True)
+class _Build:
+    """What one build carries from event to event."""
+
+    cfg: PortalConfig
+    ledger: model.Ledger
+    as_of: dt.date
+    given: Given | None
+    user_nav: bool
+    terms: list[str]
+    site: Site | None = field(default=None)
+
+
+_build: _Build | None = None
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    global _build
+    handed = given()
     try:
-        cfg = read_config(config.config_file_path)
-        loaded = load(cfg)
+        cfg = from_mkdocs(config)
+        if handed is None:
+            loaded = load(cfg)
+            ledger, as_of = loaded.ledger, loaded.as_of
+            for warning in loaded.warnings.render(cfg.lang):
+                log.info(warning)
+        else:
+            ledger, as_of = handed.survey.ledger, handed.survey.as_of
     except LedgerError as err:
         raise PluginError(err.report()) from None
-    for warning in loaded.warnings.render(cfg.lang):
-        log.info(warning)
-    _state.clear()
-    _state.update(cfg=cfg, loaded=loaded, user_nav=config.nav is not None)
-    _reproducible(loaded.as_of)
-    if cfg.snapshot:
-        config.extra["portal_snapshot"] = snapshot_banner(cfg, loaded.as_of)
-    _state["terms"] = ledger_terms(loaded.ledger)
-    teach_jieba(_state["terms"])  # before Material's search segments the pages
+    _reproducible(as_of)
+    if handed is not None:
+        month = handed.month
+        config.extra["portal_snapshot"] = snapshot_banner(month.month, month.commit, as_of.isoformat(), cfg.lang)
+    terms = ledger_terms(ledger)
+    teach_jieba(terms)  # before Material's search segments the pages
+    _build = _Build(cfg, ledger, as_of, handed, config.nav is not None, terms)
     return config
 
 
@@ -65,9 +96,15 @@ def _reproducible(as_of: dt.date) -> None:
         os.environ[_OWNED] = "1"
 
 
+def _current() -> _Build:
+    if _build is None:
+        raise PluginError("portal: on_config did not run")
+    return _build
+
+
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     """`mkdocs serve` rebuilds when a ledger, the registry or a portal template is saved."""
-    cfg = _state["cfg"]
+    cfg = _current().cfg
     paths = [cfg.path(rel) for rel in cfg.ledgers]
     if cfg.registry:
         paths.append(cfg.path(cfg.registry))
@@ -79,13 +116,17 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    loaded: Loaded = _state["loaded"]
+    state = _current()
+    cfg = state.cfg
     template_dir = Path(config.theme.custom_dir or "overrides") / "portal"
-    cfg = _state["cfg"]
-    history = _history(cfg, loaded)
-    archive = [] if cfg.snapshot else read_index(cfg.path(cfg.archive_dir))
-    site = Site(loaded.ledger, loaded.as_of, cfg, template_dir, history, month_data(cfg), archive)
-    _state["site"] = site
+    if state.given is not None:
+        history, surveyed, month, archive = state.given.history, state.given.survey, state.given.month, []
+    else:
+        history = _history(cfg, state.ledger)
+        surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements())
+        month, archive = None, read_index(cfg.path(cfg.archive_dir))
+    site = Site(surveyed, cfg, template_dir, history, month, archive)
+    state.site = site
     for spec in site.pages.values():
         if files.get_file_from_path(spec.src_uri) is None:
             meta: dict[str, Any] = {"title": _html(spec.title)}
@@ -93,23 +134,20 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                 meta["search"] = {"exclude": True}
             front = json.dumps(meta, ensure_ascii=False)
             files.append(File.generated(config, spec.src_uri, content=f"---\n{front}\n---\n"))
-    titles = {(p.id, s.id): s.label for p in loaded.ledger.plans for s in p.sections}
-    files.append(File.generated(config, "tasks.json", content=to_json(loaded.ledger, site.states, loaded.as_of,
-                                                                     site.lang)))
-    files.append(File.generated(config, "tasks.csv", content=to_csv(loaded.ledger, site.states, site.lang, titles)))
-    files.append(File.generated(config, "tasks.xlsx", content=to_xlsx(loaded.ledger, site.states, site.depts,
-                                                                     loaded.as_of, site.lang)))
+    files.append(File.generated(config, "tasks.json", content=to_json(surveyed, cfg.lang)))
+    files.append(File.generated(config, "tasks.csv", content=to_csv(surveyed, cfg.lang)))
+    files.append(File.generated(config, "tasks.xlsx", content=to_xlsx(surveyed, cfg.lang)))
     files.append(File.generated(config, "feed.xml", content=site.feed()))
     files.append(File.generated(config, "assets/stylesheets/icons.css", content=icons_css()))
-    files.append(File.generated(config, "search/userdict.txt", content=user_dictionary(_state["terms"])))
-    if not _state["user_nav"]:
+    files.append(File.generated(config, "search/userdict.txt", content=user_dictionary(state.terms)))
+    if not state.user_nav:
         config.nav = _nav(site, files)
     return files
 
 
-def _history(cfg: Any, loaded: Loaded) -> History:
-    timezone = loaded.ledger.plans[0].timezone if loaded.ledger.plans else "Asia/Shanghai"
-    history = load_history(cfg, timezone, terminal_progress("读取历史" if cfg.lang == "zh" else "Reading history"))
+def _history(cfg: PortalConfig, ledger: model.Ledger) -> History:
+    timezone = ledger.plans[0].timezone if ledger.plans else "Asia/Shanghai"
+    history = load_history(cfg, timezone, terminal_progress(label(cfg.lang, "reading_history")))
     if history.shallow:
         log.info("portal: shallow clone, the changelog shows only the history fetched; set GIT_DEPTH: 0")
     for skipped in history.skipped:
@@ -139,7 +177,7 @@ def _nav(site: Site, files: Files) -> list[Any]:
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    site: Site | None = _state.get("site")
+    site = _build.site if _build is not None else None
     if site is None:
         return html
     spec = site.by_src.get(page.file.src_uri)
@@ -163,14 +201,13 @@ def _html(text: str) -> str:
 
 def on_post_build(config: MkDocsConfig) -> None:
     """The live portal carries the published snapshots as they are, and the version lists that link them."""
-    cfg = _state.get("cfg")
-    if cfg is None:
+    if _build is None:
         return
     # runs after Material's search plugin wrote the index, and before the offline plugin inlines it
-    added = augment_file(Path(config.site_dir), {t.id for t in _state["loaded"].ledger.tasks()})
+    added = augment_file(Path(config.site_dir), {t.id for t in _build.ledger.tasks()})
     log.debug(f"portal: {added} sub-words added to the search index")
-    if not cfg.snapshot:
-        copy_archive(cfg.path(cfg.archive_dir), Path(config.site_dir), cfg.lang)
+    if _build.given is None:
+        copy_archive(_build.cfg.path(_build.cfg.archive_dir), Path(config.site_dir), _build.cfg.lang)
 
 
 def _anchor(item: TocItem) -> AnchorLink:

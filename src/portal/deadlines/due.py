@@ -9,11 +9,35 @@ import datetime as dt
 from dataclasses import dataclass
 
 from portal.deadlines.calendar import month_end
-from portal.ledger.model import DeadlinePart, Every, Status, Task
+from portal.ledger.model import Deadline, DeadlinePart, Every, Status, Task
 
-__all__ = ["DueState", "due_state", "next_due"]
+__all__ = ["DueState", "due_state", "final_due", "next_due", "postponed"]
 
 _ONE_DAY = dt.timedelta(days=1)
+
+# ---------------------------------------------------------------------------
+# The final due date, and postponement
+# ---------------------------------------------------------------------------
+
+
+def final_due(deadline: Deadline | None) -> dt.date | None:
+    """A deadline's final due date: the last date one of its dated or window parts is due.
+
+    Recurring parts are left out: the end of a recurring part's range is when a duty stops
+    (每月报送 until the year's end), not a date the work is due by, and extending a duty is not a
+    postponement. A deadline with no dated part (only recurring or ongoing) has no final due date.
+    """
+    if deadline is None:
+        return None
+    dues = [p.due for p in deadline.parts if p.due is not None and p.kind != "recurring"]
+    return max(dues) if dues else None
+
+
+def postponed(old: Deadline | None, new: Deadline | None) -> bool:
+    """Whether ``new`` moves the final due date of ``old`` later (the one rule for 延期)."""
+    before, after = final_due(old), final_due(new)
+    return before is not None and after is not None and after > before
+
 
 # ---------------------------------------------------------------------------
 # Recurring periods
@@ -139,7 +163,7 @@ def due_state(task: Task, as_of: dt.date, soon_days: int = 7) -> DueState:
     upcoming one.
     """
     if task.status in (Status.DONE, Status.CANCELLED):
-        final = task.deadline.final_due if task.deadline else None
+        final = final_due(task.deadline)
         return DueState("closed", final, (final - as_of).days if final else None, None)
     if task.status is Status.ONGOING:
         return _NONE

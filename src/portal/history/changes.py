@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from portal.deadlines.due import final_due, postponed
 from portal.history.versions import LedgerState
-from portal.i18n import STATUS_LABELS
+from portal.i18n import LABELS, STATUS_LABELS, format_date
+from portal.ledger.fields import deadline_from_fields
 
 #: Fields compared, in the order changes are listed.
 LISTED = ("status", "percent", "deadline", "leader", "lead", "units", "title", "details", "updates", "measures",
@@ -41,12 +43,10 @@ class Change:
         return cls(**d)
 
 
-def final_due(deadline: dict[str, Any] | None) -> str | None:
-    """The last due date of a deadline's data (ISO), or None."""
-    if not deadline:
-        return None
-    dues = [p["due"] for p in deadline["parts"] if p["due"] and p["kind"] != "recurring"]
-    return max(dues) if dues else None
+def final_due_iso(deadline: dict[str, Any] | None) -> str | None:
+    """The final due date (:func:`portal.deadlines.due.final_due`) of a deadline's JSON data, as ISO text."""
+    due = final_due(deadline_from_fields(deadline))
+    return due.isoformat() if due else None
 
 
 def diff_states(old: LedgerState | None, new: LedgerState | None) -> list[Change]:
@@ -70,15 +70,14 @@ def diff_task(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
     """Field changes of one task."""
     out: list[Change] = []
 
-    def add(kind: str, old: Any, new: Any, postponed: bool = False) -> None:
-        out.append(Change(b["id"], kind, old, new, b["title"], b["number"], postponed))
+    def add(kind: str, old: Any, new: Any, later: bool = False) -> None:
+        out.append(Change(b["id"], kind, old, new, b["title"], b["number"], later))
 
     for kind in ("status", "percent", "leader", "lead", "units", "title"):
         if a[kind] != b[kind]:
             add(kind, a[kind], b[kind])
     if a["deadline"] != b["deadline"]:
-        old_due, new_due = final_due(a["deadline"]), final_due(b["deadline"])
-        later = bool(old_due and new_due and new_due > old_due)
+        later = postponed(deadline_from_fields(a["deadline"]), deadline_from_fields(b["deadline"]))
         add("deadline", _deadline_words(a["deadline"]), _deadline_words(b["deadline"]), later)
     if a["details"] != b["details"]:
         add("details", None, None)
@@ -94,40 +93,33 @@ def diff_task(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
 def _deadline_words(deadline: dict[str, Any] | None) -> dict[str, Any] | None:
     if not deadline:
         return None
-    return {"text": deadline["text"], "due": final_due(deadline)}
+    return {"text": deadline["text"], "due": final_due_iso(deadline)}
 
 
 def _date_words(iso: str | None, lang: str) -> str:
     if not iso:
         return ""
     d = dt.date.fromisoformat(iso)
-    return d.isoformat() if lang == "en" else f"{d.month}月{d.day}日"
+    return format_date(d, lang, short_in_year=d.year)
 
 
-WORDS = {
-    "zh": {"added": "新增任务", "removed": "删除任务", "status": "状态", "percent": "进度", "deadline": "期限",
-           "leader": "责任领导", "lead": "牵头单位", "units": "责任单位", "title": "任务名称",
-           "details": "具体内容已修改", "updates": "新增进展", "measures": "新增整改措施", "evidence": "新增佐证材料",
-           "postponed": "（延期）", "none": "无", "sep": "、", "colon": "："},
-    "en": {"added": "task added", "removed": "task removed", "status": "status", "percent": "progress",
-           "deadline": "deadline", "leader": "leader", "lead": "lead", "units": "units", "title": "title",
-           "details": "details edited", "updates": "update added", "measures": "measure added",
-           "evidence": "evidence added", "postponed": " (postponed)", "none": "none", "sep": ", ", "colon": ": "},
-}
+def _word(lang: str, key: str) -> str:
+    return LABELS[lang][f"change_{key}"]
 
 
 def describe(change: Change, lang: str = "zh") -> str:
     """The change as a person reads it, e.g. '状态：进行中 → 已完成'."""
-    w = WORDS[lang]
+    L = LABELS[lang]
     kind = change.kind
     if kind in ("added", "removed", "details"):
-        return w[kind]
+        return _word(lang, kind)
     if kind in ("updates", "measures", "evidence"):
         items = [_item_words(kind, item) for item in change.new]
-        return w[kind] + w["colon"] + w["sep"].join(items)
+        return _word(lang, kind) + L["colon"] + L["list_sep"].join(items)
     old, new = (_value_words(kind, v, lang) for v in (change.old, change.new))
-    suffix = w["postponed"] if change.postponed else ""
-    return f"{w[kind]}{w['colon']}{old or w['none']} → {new or w['none']}{suffix}"
+    none = _word(lang, "none")
+    suffix = _word(lang, "postponed") if change.postponed else ""
+    return f"{_word(lang, kind)}{L['colon']}{old or none} → {new or none}{suffix}"
 
 
 def _value_words(kind: str, value: Any, lang: str) -> str:
@@ -138,24 +130,18 @@ def _value_words(kind: str, value: Any, lang: str) -> str:
     if kind == "percent":
         return f"{value}%"
     if kind in ("lead", "units"):
-        return WORDS[lang]["sep"].join(value)
+        return LABELS[lang]["list_sep"].join(value)
     if kind == "deadline":
         due, text = _date_words(value["due"], lang), value["text"]
         if not due:
             return text
         if not text or text == value["due"]:
             return due
-        return f"{text}（{due}）" if lang == "zh" else f"{text} ({due})"
+        return _word(lang, "due").format(text=text, due=due)
     return str(value)
 
 
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
-SUMMARY = {
-    "zh": {"title": "台账变更：`{file}`", "none": "没有任务变更。", "count": "{tasks} 项任务，{changes} 处变更",
-           "postponed": "其中 {n} 项任务期限延后。"},
-    "en": {"title": "Ledger changes: `{file}`", "none": "No task changed.", "count": "{tasks} tasks, {changes} changes",
-           "postponed": "{n} of them postponed."},
-}
 
 
 def md_text(text: str) -> str:
@@ -167,17 +153,16 @@ def md_text(text: str) -> str:
 
 def to_markdown(file: str, changes: list[Change], lang: str = "zh") -> str:
     """A merge request's summary of one ledger file: a bullet per task, its changes under it."""
-    s = SUMMARY[lang]
-    lines = [f"### {s['title'].format(file=file)}", ""]
+    L = LABELS[lang]
+    lines = [f"### {L['mr_title'].format(file=file)}", ""]
     if not changes:
-        return "\n".join([*lines, s["none"], ""])
+        return "\n".join([*lines, L["mr_none"], ""])
     by_task: dict[str, list[Change]] = {}
     for change in changes:
         by_task.setdefault(change.task, []).append(change)
     postponed = sum(any(c.postponed for c in cs) for cs in by_task.values())
-    summary = s["count"].format(tasks=len(by_task), changes=len(changes))
-    lines += [summary + ("；" if lang == "zh" else "; ") + s["postponed"].format(n=postponed) if postponed
-              else summary, ""]
+    summary = L["mr_count"].format(tasks=len(by_task), changes=len(changes))
+    lines += [summary + L["clause_sep"] + L["mr_postponed"].format(n=postponed) if postponed else summary, ""]
     for task_id, task_changes in by_task.items():
         first = task_changes[0]
         lines.append(f"- **{md_text(first.number + first.title)}** (`{task_id}`)")

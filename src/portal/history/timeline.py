@@ -11,18 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from portal.config import PortalConfig
 from portal.deadlines.calendar import month_end
-from portal.deadlines.due import due_state
 from portal.history.changes import Change, diff_states
 from portal.history.git import Blobs, Commit, FileVersion, GitError, is_shallow, iterate_file_versions, repo_root
 from portal.history.versions import Cache, LedgerState, StateReader, VersionError
 from portal.ledger.fields import task_from_fields
+from portal.survey import count_at
 
 CACHE_VERSION = 1  # bump when the cached data changes shape
 WEEKLY_SPAN_DAYS = 120  # a shorter history is charted week by week, a longer one month by month
@@ -75,9 +74,10 @@ class History:
                 out.setdefault(change.task, []).append((entry, change))
         return out
 
-    def postponements(self) -> Counter[str]:
-        """How many times each task's deadline was moved later."""
-        return Counter(c.task for e in self.entries for c in e.changes if c.postponed)
+    def postponements(self, until: dt.datetime | None = None) -> Counter[str]:
+        """How many times each task's deadline was moved later (by commits up to ``until``, when given)."""
+        return Counter(c.task for e in self.entries if until is None or e.commit.committed <= until
+                       for c in e.changes if c.postponed)
 
     def by_month(self) -> list[tuple[str, list[Entry]]]:
         """Entries grouped by month (YYYY-MM, plan time zone), newest month and newest entry first."""
@@ -93,11 +93,10 @@ class History:
 Progress = Callable[[int, int], None]
 
 
-def load_history(cfg: PortalConfig, timezone: str, progress: Progress | None = None) -> History:
-    """The history of every ledger in the settings; an empty one outside git or before the first commit."""
-    snapshot = cfg.snapshot or {}
-    root = Path(snapshot["repo"]) if snapshot else repo_root(cfg.root)
-    rev = snapshot.get("commit", "HEAD")
+def load_history(cfg: PortalConfig, timezone: str, progress: Progress | None = None, rev: str = "HEAD") -> History:
+    """The history of every ledger in the settings up to ``rev``; an empty one outside git or before the first
+    commit. A monthly snapshot reads it up to the month's last commit."""
+    root = repo_root(cfg.root)
     history = History(timezone=timezone)
     if root is None:
         return history
@@ -105,8 +104,7 @@ def load_history(cfg: PortalConfig, timezone: str, progress: Progress | None = N
     try:
         with Blobs(root) as blobs:
             walker = _Walker(StateReader(cache), cache, blobs, history)
-            source = cfg.history_root
-            paths = [(rel, (source / rel).resolve()) for rel in cfg.ledgers]
+            paths = [(rel, cfg.path(rel)) for rel in cfg.ledgers]
             files = [(rel, path.relative_to(root).as_posix()) for rel, path in paths if path.is_relative_to(root)]
             versions = {rel: list(iterate_file_versions(root, path, rev)) for rel, path in files}
             todo = sum(len(v) for v in versions.values())
@@ -212,21 +210,11 @@ class _Walker:
                 state = self.state(blob, file)
             except VersionError:
                 return {}
-            cached = counts_at(state.tasks.values() if state else [], when)
+            tasks = [task_from_fields(t.data) for t in (state.tasks.values() if state else [])]
+            counts = count_at(tasks, when)  # the survey's counting rule, on this version at this date
+            cached = {"total": counts.total, "overdue": counts.overdue, **counts.by_status}
             self.cache.put(key, cached)
         return cached
-
-
-def counts_at(tasks: Iterable[object], when: dt.date) -> dict[str, int]:
-    """Status counts and overdue of task states as of ``when``."""
-    c: Counter[str] = Counter()
-    for state in tasks:
-        task = task_from_fields(state.data)  # type: ignore[attr-defined]
-        c["total"] += 1
-        c[task.status.value] += 1
-        if due_state(task, when).state == "overdue":
-            c["overdue"] += 1
-    return dict(c)
 
 
 def _key(change: Change) -> tuple[str, str, str]:

@@ -12,7 +12,7 @@ def _date(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _deadline(d: model.Deadline | None) -> dict[str, Any] | None:
+def deadline_fields(d: model.Deadline | None) -> dict[str, Any] | None:
     if d is None:
         return None
     parts = [
@@ -34,7 +34,7 @@ def _day(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def _deadline_from(d: dict[str, Any] | None) -> model.Deadline | None:
+def deadline_from_fields(d: dict[str, Any] | None) -> model.Deadline | None:
     if d is None:
         return None
     parts = [
@@ -58,7 +58,7 @@ def task_fields(task: model.Task) -> dict[str, Any]:
         "leader": task.leader,
         "lead": task.lead,
         "units": task.units,
-        "deadline": _deadline(task.deadline),
+        "deadline": deadline_fields(task.deadline),
         "term": task.term.value if task.term else None,
         "status": task.status.value,
         "percent": task.percent,
@@ -76,7 +76,7 @@ def task_from_fields(d: dict[str, Any]) -> model.Task:
     """A task from the data task_fields made."""
     return model.Task(
         id=d["id"], title=d["title"], number=d["number"], details=d["details"], leader=d["leader"],
-        lead=list(d["lead"]), units=list(d["units"]), deadline=_deadline_from(d["deadline"]),
+        lead=list(d["lead"]), units=list(d["units"]), deadline=deadline_from_fields(d["deadline"]),
         term=model.Term(d["term"]) if d["term"] else None, status=model.Status(d["status"]), percent=d["percent"],
         closed=_day(d["closed"]), problem=d["problem"], measures=list(d["measures"]),
         metrics=[model.Metric(m["name"], m["target"], m["actual"], m["unit"]) for m in d["metrics"]],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from portal.config import DEFAULT_REGISTRY, PortalConfig
@@ -30,15 +31,25 @@ class Loaded:
     warnings: Problems
 
 
-def load(cfg: PortalConfig) -> Loaded:
-    """Read the registry and every ledger named in the settings; raise LedgerError on any error."""
+def load(cfg: PortalConfig, sources: Mapping[str, bytes] | None = None) -> Loaded:
+    """Read the registry and every ledger named in the settings; raise LedgerError on any error.
+
+    ``sources`` gives the files as they stood in a past commit (a monthly snapshot): each ledger is read
+    from it, and a ledger it lacks did not exist then and is left out; the registry is read from it when
+    it has one, else from the project.
+    """
     problems = Problems()
-    registry = _load_registry(cfg, problems)
+    registry = _load_registry(cfg, problems, sources)
     plans: list[model.Plan] = []
     ids: list[tuple[str, Node, str]] = []
     for rel in cfg.ledgers:
         reader = Reader(rel, problems, cfg.lang)
-        root = compose_file(cfg.path(rel), reader)
+        if sources is not None:
+            if rel not in sources:
+                continue
+            root = compose_text(sources[rel], reader)
+        else:
+            root = compose_file(cfg.path(rel), reader)
         if root is None:
             continue
         plan = read_plan(root, reader, registry, cfg.registry or "", cfg.as_of, ids)
@@ -136,14 +147,18 @@ def _check_leads(plan: model.Plan, problems: Problems) -> None:
             problems.add(Problem(plan.path or "tasks.yaml", task.line, task.column, "no_lead", severity="warning"))
 
 
-def _load_registry(cfg: PortalConfig, problems: Problems) -> model.Registry:
+def _load_registry(cfg: PortalConfig, problems: Problems,
+                   sources: Mapping[str, bytes] | None = None) -> model.Registry:
     """The registry of departments, or an empty one when the default file is absent."""
     if not cfg.registry:
         return model.Registry()
+    reader = Reader(cfg.registry, problems, cfg.lang)
+    if sources is not None and cfg.registry in sources:
+        root = compose_text(sources[cfg.registry], reader)
+        return model.Registry() if root is None else read_registry(root, reader)
     path = cfg.path(cfg.registry)
     if cfg.registry == DEFAULT_REGISTRY and not path.exists():
         return model.Registry()
-    reader = Reader(cfg.registry, problems, cfg.lang)
     root = compose_file(path, reader)
     if root is None:
         return model.Registry()

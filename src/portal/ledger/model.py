@@ -11,6 +11,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from portal.i18n import STATUS_LABELS, TERM_LABELS
+
 
 class Status(enum.Enum):
     """A task's status. The value is the stable key written in JSON and URLs."""
@@ -30,15 +32,8 @@ class Status(enum.Enum):
 
 _STATUS_ORDER = {s: i for i, s in enumerate(Status)}
 
-#: Chinese labels as people type them in the ledger; i18n holds display labels.
-STATUS_ZH: dict[Status, str] = {
-    Status.NOT_STARTED: "未启动",
-    Status.IN_PROGRESS: "进行中",
-    Status.DONE: "已完成",
-    Status.ONGOING: "长期坚持",
-    Status.SUSPENDED: "暂缓",
-    Status.CANCELLED: "已取消",
-}
+#: The words people type in the ledger for each status: the Chinese labels of the catalogue.
+STATUS_ZH: dict[Status, str] = {s: STATUS_LABELS["zh"][s.value] for s in Status}
 
 
 class Term(enum.Enum):
@@ -49,7 +44,7 @@ class Term(enum.Enum):
     LONG = "long"  # 长期: three years or more
 
 
-TERM_ZH: dict[Term, str] = {Term.SHORT: "短期", Term.MEDIUM: "中期", Term.LONG: "长期"}
+TERM_ZH: dict[Term, str] = {t: TERM_LABELS["zh"][t.value] for t in Term}
 
 
 class Every(enum.Enum):
@@ -92,12 +87,6 @@ class Deadline:
     @property
     def ongoing(self) -> bool:
         return bool(self.parts) and all(p.kind == "ongoing" for p in self.parts)
-
-    @property
-    def final_due(self) -> dt.date | None:
-        """The last date any part is due, or None when no part has an end."""
-        dues = [p.due for p in self.parts if p.due is not None]
-        return max(dues) if dues else None
 
 
 @dataclass(slots=True)

@@ -23,13 +23,14 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from portal.month import Report, ReportGroup, ReportTask, cn_number
+from portal.outputs.report import Report, ReportGroup, ReportTask
 from portal.outputs.tables import reproducible_zip
 
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
 SUBHEADING_FONT = "楷体_GB2312"
 BODY_FONT = "仿宋_GB2312"
+PAGE_NUMBER_FONT = "宋体"
 LATIN_FONT = "Times New Roman"
 BODY_SIZE = Pt(16)  # 三号
 LINE = Pt(28)
@@ -40,27 +41,18 @@ def write_docx(report: Report, path: Path, as_of: dt.date) -> None:
     doc = Document()
     _page(doc)
     _paragraph(doc, report.title, TITLE_FONT, Pt(22), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _paragraph(doc, f"（截至{report.as_of}）", SUBHEADING_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER,
-               indent=False)
-    _heading(doc, 1, "基本情况")
+    _paragraph(doc, report.subtitle, SUBHEADING_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _heading(doc, report.part("summary").heading)
     for text in report.summary:
         _paragraph(doc, text)
-    _heading(doc, 2, "各项任务进展情况")
+    _heading(doc, report.part("progress").heading)
     for group in report.groups:
         _group(doc, group, level=2)
-    _heading(doc, 3, "下一步工作")
-    if report.next_steps:
-        _paragraph(doc, f"对尚未完成的{len(report.next_steps)}项任务，逐项明确责任、倒排工期，按期推进：")
-        for task in report.next_steps:
-            detail = "；".join(x for x in (f"牵头单位：{task.lead}" if task.lead else "",
-                                           f"完成时限：{task.deadline}" if task.deadline else "",
-                                           f"当前{task.status}" + (f"，进度{task.percent}%" if task.percent is not None
-                                                                else ""),
-                                           "已逾期，须限期完成" if task.overdue else "") if x)
-            _paragraph(doc, f"{task.number}{task.title}。{detail}。")
-    else:
-        _paragraph(doc, "各项任务均已完成，下一步做好巩固提升和“回头看”。")
-    _heading(doc, 4, "红黑榜")
+    _heading(doc, report.part("next").heading)
+    _paragraph(doc, report.next_intro)
+    for sentence in report.next_steps:
+        _paragraph(doc, sentence)
+    _heading(doc, report.part("ranking").heading)
     _ranking(doc, report)
     doc.core_properties.title = report.title
     doc.core_properties.author = "Progress Portal"
@@ -82,12 +74,12 @@ def _page(doc: Document) -> None:
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(footer, "— ", "宋体", Pt(14))
-    run = _run(footer, "", "宋体", Pt(14))
+    _run(footer, "— ", PAGE_NUMBER_FONT, Pt(14))
+    run = _run(footer, "", PAGE_NUMBER_FONT, Pt(14))
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
     run._r.append(field)
-    _run(footer, " —", "宋体", Pt(14))
+    _run(footer, " —", PAGE_NUMBER_FONT, Pt(14))
 
 
 def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = False) -> Run:
@@ -114,8 +106,8 @@ def _paragraph(doc: Document, text: str, font: str = BODY_FONT, size: Pt = BODY_
     return p
 
 
-def _heading(doc: Document, n: int, text: str) -> None:
-    _paragraph(doc, f"{cn_number(n)}、{text}", HEADING_FONT)
+def _heading(doc: Document, text: str) -> None:
+    _paragraph(doc, text, HEADING_FONT)
 
 
 def _group(doc: Document, group: ReportGroup, level: int) -> None:
@@ -128,28 +120,23 @@ def _group(doc: Document, group: ReportGroup, level: int) -> None:
 
 
 def _task(doc: Document, task: ReportTask) -> None:
-    state = task.status + ("，已逾期" if task.overdue else "")
-    _paragraph(doc, f"{task.number}{task.title}（{state}）", bold=True)
+    _paragraph(doc, task.heading, bold=True)
     if task.measures:
-        numbered = "；".join(f"{cn_number(i)}是{m.rstrip('。；;')}" for i, m in enumerate(task.measures, 1))
-        _paragraph(doc, f"整改措施：{numbered}。")
-    _paragraph(doc, f"进展情况：{task.progress}")
+        _paragraph(doc, task.measures)
+    _paragraph(doc, task.progress)
 
 
 def _ranking(doc: Document, report: Report) -> None:
     if not report.ranking:
-        _paragraph(doc, "暂无参与排名的牵头单位。")
+        _paragraph(doc, report.no_ranking)
         return
     table = doc.add_table(rows=1, cols=6)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, ("名次", "旗帜", "单位", "完成/牵头", "逾期", "完成率"), strict=True):
+    for cell, text in zip(table.rows[0].cells, report.ranking_columns, strict=True):
         _cell(cell, text, bold=True)
     for line in report.ranking:
-        row = table.add_row().cells
-        values = (str(line.rank), line.flag, line.name, f"{line.done}/{line.counted}", str(line.overdue),
-                  f"{line.percent}%")
-        for cell, text in zip(row, values, strict=True):
+        for cell, text in zip(table.add_row().cells, line.cells(), strict=True):
             _cell(cell, text)
 
 

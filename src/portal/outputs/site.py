@@ -1,61 +1,39 @@
-"""Turn a loaded ledger into page HTML through the Jinja templates under overrides/portal/.
+"""Turn a surveyed ledger into page HTML through the Jinja templates under overrides/portal/.
 
-:class:`Site` computes everything derived once per build (due states, counts,
-the ranking, which page shows which task) and renders a page by key. It knows
-nothing of MkDocs: the hook gives it each page's URL and a way to find the URL
-of another page, so that tests can render without a build.
+:class:`Site` keeps the build's pages (which page shows which task, the
+navigation), its Jinja environment and its Markdown renderer; every figure it
+shows comes from the :class:`~portal.survey.Survey`. It knows nothing of MkDocs:
+the hook gives it each page's URL and a way to find the URL of another page, so
+that tests can render without a build.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import posixpath
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 import jinja2.bccache
-import markdown
-import nh3
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from portal.archive.store import Record
 from portal.config import PortalConfig
-from portal.deadlines.due import DueState, due_state, next_due
+from portal.deadlines.due import DueState, next_due
 from portal.history.changes import Change, describe
 from portal.history.timeline import Entry, History
-from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS
+from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS, format_date, format_month
 from portal.ledger import model
 from portal.ledger.load import department_for
-from portal.month import MonthOverMonth, MonthState, Report, build_report
-from portal.survey import Counts, DeptRow, count, department_rows
+from portal.month import MonthBuild, MonthOverMonth
+from portal.outputs.markup import STATUS_ICONS, MarkdownText, icon, relative_url
+from portal.outputs.report import Report, build_report
+from portal.survey import Counts, DeptRow, Survey
 
-STATUS_ICONS = {
-    "not_started": "circle-outline",
-    "in_progress": "progress-clock",
-    "done": "check-circle",
-    "ongoing": "autorenew",
-    "suspended": "pause-circle",
-    "cancelled": "cancel",
-}
-STATE_ICONS = {"overdue": "alert-circle", "due_soon": "clock-alert-outline", "closed": "check", "upcoming": "calendar"}
-FLAG_ICON = "flag"
 UNINDEXED = {"table", "overdue", "department", "month", "report"}
-
-ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "code", "pre", "ul", "ol", "li", "a", "blockquote", "del", "sup", "sub",
-    "hr", "table", "thead", "tbody", "tr", "th", "td", "h4", "h5", "h6", "span",
-}
-MARKDOWN_HINT = re.compile(r"[*_`\[\]<>#|~\\]|^\s*(?:[-+]|\d+\.)\s|\n\s*\n", re.MULTILINE)
-#: Python-Markdown looks for the end of every '[' afresh, so its time grows with the number of '[' times the
-#: length of the text: 20,000 '[' took a minute, per text, in every build. Above this product (about 50 ms)
-#: the text is shown as plain text; real texts with a few links are far below it.
-MARKDOWN_BRACKET_BUDGET = 200_000
-
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates kept in memory across builds (`mkdocs serve` rebuilds in one process).
@@ -110,34 +88,52 @@ class TocItem:
 
 
 class Site:
-    """Everything one build shows, computed once; renders pages by key."""
+    """The pages of one build over one survey; renders a page by key."""
 
-    def __init__(self, ledger: model.Ledger, as_of: dt.date, cfg: PortalConfig, template_dir: Path,
-                 history: History | None = None, mom: MonthOverMonth | None = None,
-                 archive: list[Any] | None = None) -> None:
-        self.ledger = ledger
-        self.mom = mom  # set when building a month's snapshot
+    def __init__(self, survey: Survey, cfg: PortalConfig, template_dir: Path, history: History | None = None,
+                 month: MonthBuild | None = None, archive: list[Record] | None = None) -> None:
+        self.survey = survey
+        self.ledger = survey.ledger
+        self.as_of = survey.as_of
+        self.cfg = cfg
+        self.month = month  # set when building a month's snapshot
         self.archive = archive or []  # published snapshots (records), for the live portal's archive page
         self.history = history or History()
         self.task_history = self.history.by_task()
-        self.postponed = self.history.postponements()
-        self.as_of = as_of
-        self.cfg = cfg
         self.lang = cfg.lang
         self.L = LABELS[self.lang]
-        self.tasks = ledger.tasks()
-        self.states: dict[str, DueState] = {
-            t.id: due_state(t, as_of, cfg.due_soon_days) for t in self.tasks
-        }
-        self.counts = count(self.tasks, self.states)
-        self.depts = department_rows(ledger, self.states, cfg.ranking)
-        self.dept_rows = {r.dept.name: r for r in self.depts}
         self.pages: dict[str, PageSpec] = {}
         self.task_page: dict[str, str] = {}  # task id -> key of the page with its card
         self.nav = self._plan_pages()
         self.by_src = {spec.src_uri: spec for spec in self.pages.values()}
+        self.markdown = MarkdownText()
         self.env = self._environment(template_dir)
-        self._md = _markdown()
+
+    # --- what the survey knows, as the templates name it ------------------------------------------------------
+
+    @property
+    def tasks(self) -> tuple[model.Task, ...]:
+        return self.survey.tasks
+
+    @property
+    def states(self) -> Mapping[str, DueState]:
+        return self.survey.states
+
+    @property
+    def counts(self) -> Counts:
+        return self.survey.counts
+
+    @property
+    def depts(self) -> tuple[DeptRow, ...]:
+        return self.survey.departments
+
+    @property
+    def postponed(self) -> Mapping[str, int]:
+        return self.survey.postponements
+
+    @property
+    def mom(self) -> MonthOverMonth | None:
+        return self.month.mom if self.month else None
 
     # --- the pages -------------------------------------------------------------------------------------------
 
@@ -157,7 +153,7 @@ class Site:
         nav.append(self._add(PageSpec("table", "table.md", "table", L["table"])))
         nav.append(self._add(PageSpec("overdue", "overdue.md", "overdue", L["overdue_page"])))
         nav.append(self._add(PageSpec("changelog", "changelog.md", "changelog", L["changelog"])))
-        if self.cfg.snapshot:
+        if self.month:
             nav.append(self._add(PageSpec("month", "month.md", "month", L["month_page"])))
             nav.append(self._add(PageSpec("report", "report.md", "report", L["report_page"])))
         else:
@@ -211,7 +207,7 @@ class Site:
 
         def dept_href(name: str) -> str:
             # A name written on a section that every task under it overrides leads and shares no task, so it has
-            # no page (stats.department_rows): link the list of departments instead of failing the build.
+            # no page (survey.department_rows): link the list of departments instead of failing the build.
             key = f"dept:{department_for(self.ledger, name).slug}"
             return href(key if key in self.pages else "departments")
 
@@ -255,32 +251,36 @@ class Site:
             undefined=jinja2.StrictUndefined,
             bytecode_cache=_TEMPLATE_CODE,
         )
+        survey = self.survey
         env.globals.update(
             L=self.L,
             as_of=self.as_of,
+            survey=survey,
             icon=icon,
             status_label=self.status_label,
             status_icon=lambda t: STATUS_ICONS[t if isinstance(t, str) else t.status.value],
-            tasks_in_state=self.tasks_in_state,
+            tasks_in_state=survey.in_state,
             describe=lambda change: describe(change, self.lang),
             commit_url=self.commit_url,
             local=self.history.local,
-            postponed_in=lambda tasks: sum(self.postponed[t.id] for t in tasks),
             chart=self.progress_chart,
-            state=lambda t: self.states[t.id],
-            counts=lambda tasks: count(tasks, self.states),
+            state=lambda t: survey.states[t.id],
+            section_counts=survey.of_section,
+            plan_counts=lambda plan: survey.plan_counts[plan.id],
             section_title=section_title,
             task_title=task_title,
             term_label=lambda t: TERM_LABELS[self.lang][t.term.value] if t.term else "",
             fmt_date=self.fmt_date,
+            fmt_month=lambda month: format_month(month, self.lang),
             due_text=self.due_text,
             part_due=lambda p: next_due(p, self.as_of),
-            next_deadlines=self.next_deadlines,
+            next_deadlines=lambda limit=10: survey.upcoming[:limit],
             latest_updates=self.latest_updates,
             section_of=self.section_of,
             label=lambda key, **kw: self.L[key].format(**kw),
             statuses=[s.value for s in model.Status],
             status_labels=STATUS_LABELS[self.lang],
+            list_sep=self.L["list_sep"],
         )
         env.filters["md"] = self.markdown
         env.filters["date"] = self.fmt_date
@@ -291,13 +291,8 @@ class Site:
         return STATUS_LABELS[self.lang][key]
 
     def fmt_date(self, d: dt.date | None, short: bool = False) -> str:
-        if d is None:
-            return ""
-        if self.lang == "en":
-            return d.isoformat()
-        if short and d.year == self.as_of.year:
-            return f"{d.month}月{d.day}日"
-        return f"{d.year}年{d.month}月{d.day}日"
+        """A date in the site's language; ``short`` leaves out the year when it is the as-of date's."""
+        return format_date(d, self.lang, short_in_year=self.as_of.year if short else None)
 
     def due_text(self, state: DueState) -> str:
         """Words for a due state: 逾期 12 天, 还剩 3 天, 今天到期."""
@@ -310,18 +305,17 @@ class Site:
         return self.L["days_left"].format(n=state.days)
 
     def next_deadlines(self, limit: int = 10) -> list[model.Task]:
-        """Open tasks by their next due date, overdue first."""
-        open_ = [t for t in self.tasks if self.states[t.id].due and self.states[t.id].state in
-                 ("overdue", "due_soon", "upcoming")]
-        open_.sort(key=lambda t: (self.states[t.id].state != "overdue", self.states[t.id].due, t.id))
-        return [t for t in open_ if self.states[t.id].state != "overdue"][:limit]
+        """Open tasks by their next due date, the soonest first (overdue ones have their own page)."""
+        return list(self.survey.upcoming[:limit])
 
     def latest_updates(
-        self, limit: int = 10, tasks: list[model.Task] | None = None
+        self, limit: int = 10, tasks: tuple[model.Task, ...] | list[model.Task] | None = None
     ) -> list[tuple[model.Task, model.Update]]:
-        pairs = [(t, u) for t in (self.tasks if tasks is None else tasks) for u in t.updates]
-        pairs.sort(key=lambda p: (p[1].date, p[0].id), reverse=True)
-        return pairs[:limit]
+        """The newest progress updates, of every task or of ``tasks``."""
+        if tasks is None:
+            return list(self.survey.updates[:limit])
+        ids = {t.id for t in tasks}
+        return [pair for pair in self.survey.updates if pair[0].id in ids][:limit]
 
     def commit_url(self, sha: str) -> str:
         """A link to the commit on the hosting service, or '' without repo_url."""
@@ -369,9 +363,7 @@ class Site:
     @functools.cached_property
     def report(self) -> Report:
         """The monthly report of this build (a snapshot's month, or the live as-of date)."""
-        month = self.cfg.snapshot["month"] if self.cfg.snapshot else self.as_of.strftime("%Y-%m")
-        state = MonthState(month, self.as_of, self.ledger, self.states, self.counts, self.depts)
-        return build_report(state, self.mom, self.lang)
+        return build_report(self.survey, self.mom, self.lang)
 
     def archive_rows(self) -> list[dict[str, Any]]:
         """Published months, newest first, each with the change from the month before."""
@@ -384,48 +376,10 @@ class Site:
             previous = record
         return rows[::-1]
 
-    def tasks_in_state(self, kind: str) -> list[model.Task]:
-        """Tasks whose due state is ``kind``, the earliest due first."""
-        tasks = [t for t in self.tasks if self.states[t.id].state == kind]
-        tasks.sort(key=lambda t: (self.states[t.id].due or dt.date.max, t.id))
-        return tasks
-
     def section_of(self, task: model.Task) -> model.Section:
         """The top-level section a task belongs to."""
         plan = next(p for p in self.ledger.plans if p.id == task.plan_id)
         return next(s for s in plan.sections if s.id == task.section_path[0])
-
-    def section_counts(self, section: model.Section) -> Counts:
-        return count(section.walk_tasks(), self.states)
-
-    @functools.cache  # noqa: B019 - one Site per build; texts repeat across pages
-    def markdown(self, text: str) -> Markup:
-        """Ledger Markdown as safe HTML: no raw HTML, no script links (nh3 sanitises the output)."""
-        if not text:
-            return Markup("")
-        if not MARKDOWN_HINT.search(text) or text.count("[") * len(text) > MARKDOWN_BRACKET_BUDGET:
-            return _plain(text)
-        self._md.reset()
-        try:
-            html = self._md.convert(text)
-        except RecursionError:  # lists or quotes nested hundreds deep ('1. 1. 1. …'): Python-Markdown recurses
-            return _plain(text)
-        clean = nh3.clean(html, tags=ALLOWED_TAGS, url_schemes={"http", "https", "mailto"},
-                          link_rel="noopener noreferrer")
-        return Markup(clean)
-
-
-def _plain(text: str) -> Markup:
-    """Text as one escaped paragraph, line breaks kept: for text without Markdown, or too costly to read as it."""
-    return Markup("<p>" + str(escape(text.strip())).replace("\n", "<br>\n") + "</p>")
-
-
-def _markdown() -> markdown.Markdown:
-    """Markdown for ledger text: raw HTML is not recognised, so '<script>' stays text (escaped)."""
-    md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    return md
 
 
 def section_title(section: model.Section) -> str:
@@ -436,46 +390,4 @@ def section_title(section: model.Section) -> str:
 def task_title(task: model.Task) -> str:
     return f"{task.number}{task.title}" if task.number else task.title
 
-
-def relative_url(url: str, base: str) -> str:
-    """``url`` (site-relative) as seen from the page at ``base`` (site-relative)."""
-    if url.startswith(("http:", "https:", "mailto:")):
-        return url
-    base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
-    rel = posixpath.relpath("/" + url, "/" + base_dir.rstrip("/") if base_dir.strip("/") else "/")
-    if url.endswith("/") and not rel.endswith("/"):
-        rel += "/"
-    return "./" if rel in ("./", "./.", ".") else rel
-
-
-#: Every icon the templates use; icons.css carries each once, so a page of 10,000 rows does not repeat SVG.
-ICONS = sorted({*STATUS_ICONS.values(), *STATE_ICONS.values(), FLAG_ICON, "arrow-up", "arrow-down",
-                "file-word-outline", "filter-remove-outline", "rss"})
-
-
-@functools.cache
-def icon(name: str) -> Markup:
-    """A Material Design icon: a decorative span painted by icons.css (the meaning is always in words beside it)."""
-    if name not in ICONS:
-        raise KeyError(f"icon {name!r} is not in render.ICONS")
-    return Markup(f'<span class="pp-icon pp-icon--{name}" aria-hidden="true"></span>')
-
-
-def icons_css() -> str:
-    """The stylesheet that paints every icon, from mkdocs-material's bundled SVGs (nothing is fetched)."""
-    rules = []
-    for name in ICONS:
-        svg = (_ICON_DIR / f"{name}.svg").read_text(encoding="utf-8").strip().replace('"', "'")
-        data = "data:image/svg+xml," + quote(svg, safe=" =:/'")  # inside url("…"): no double quote left
-        rules.append(f'.pp-icon--{name}{{-webkit-mask-image:url("{data}");mask-image:url("{data}")}}')
-    return "\n".join(rules) + "\n"
-
-
-def _material_icons() -> Path:
-    import material
-
-    return Path(material.__file__).parent / "templates" / ".icons" / "material"
-
-
-_ICON_DIR = _material_icons()
 

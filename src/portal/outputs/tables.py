@@ -8,17 +8,16 @@ spreadsheet would run as a formula is neutralised.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import zipfile
-from collections.abc import Mapping
 from typing import Any
 
 from portal.deadlines.due import DueState
-from portal.i18n import STATUS_LABELS
+from portal.i18n import LABELS, STATUS_LABELS
 from portal.ledger import model
 from portal.ledger.fields import _date, task_fields
+from portal.survey import Survey
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,10 +56,10 @@ def _section_record(s: model.Section) -> dict[str, Any]:
     }
 
 
-def to_json(ledger: model.Ledger, states: Mapping[str, DueState], as_of: dt.date, lang: str) -> str:
+def to_json(survey: Survey, lang: str) -> str:
     """tasks.json: the plans' outline and every task, normalised."""
     doc = {
-        "as_of": as_of.isoformat(),
+        "as_of": survey.as_of.isoformat(),
         "plans": [
             {
                 "id": p.id,
@@ -71,50 +70,51 @@ def to_json(ledger: model.Ledger, states: Mapping[str, DueState], as_of: dt.date
                 "timezone": p.timezone,
                 "sections": [_section_record(s) for s in p.sections],
             }
-            for p in ledger.plans
+            for p in survey.ledger.plans
         ],
-        "tasks": [task_record(t, states[t.id], lang) for t in ledger.tasks()],
+        "tasks": [task_record(t, survey.states[t.id], lang) for t in survey.tasks],
     }
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
-CSV_HEADERS = {
-    "zh": ["方案", "板块", "序号", "编号", "任务", "责任领导", "牵头单位", "责任单位", "完成时限", "截止日期",
-           "状态", "进度", "逾期临期", "销号日期", "最新进展日期", "最新进展"],
-    "en": ["Plan", "Section", "No.", "Id", "Task", "Leader", "Lead", "Units", "Deadline", "Due", "Status",
-           "Progress", "Due state", "Closed", "Last update", "Last update text"],
-}
-STATE_WORDS = {
-    "zh": {"overdue": "逾期", "due_soon": "临期"},
-    "en": {"overdue": "overdue", "due_soon": "due soon"},
-}
+def csv_headers(lang: str) -> list[str]:
+    """The CSV's columns, in the site's language."""
+    keys = ("col_plan", "section", "number", "col_id", "task", "leader", "lead", "units", "deadline", "col_due",
+            "status", "progress", "col_due_state", "col_closed", "col_last_update_date", "col_last_update")
+    return [LABELS[lang][k] for k in keys]
 
 
-def to_csv(ledger: model.Ledger, states: Mapping[str, DueState], lang: str,
-           section_titles: Mapping[tuple[str, str], str]) -> str:
+def due_state_words(state: DueState, lang: str) -> str:
+    """'逾期' or '临期' for a task's due state; '' for any other state."""
+    return LABELS[lang][f"state_{state.state}"] if state.state in ("overdue", "due_soon") else ""
+
+
+def to_csv(survey: Survey, lang: str) -> str:
     """tasks.csv: one row per task, UTF-8 with BOM, formulas neutralised."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS[lang])
-    plans = {p.id: p for p in ledger.plans}
-    for t in ledger.tasks():
-        state = states[t.id]
+    writer.writerow(csv_headers(lang))
+    plans = {p.id: p for p in survey.ledger.plans}
+    tops = {(p.id, s.id): s.label for p in survey.ledger.plans for s in p.sections}
+    sep = LABELS[lang]["list_sep"]
+    for t in survey.tasks:
+        state = survey.states[t.id]
         last = t.latest_update
         row = [
             plans[t.plan_id].title,
-            section_titles.get((t.plan_id, t.section_path[0]), "") if t.section_path else "",
+            tops.get((t.plan_id, t.section_path[0]), "") if t.section_path else "",
             t.number,
             t.id,
             t.title,
             t.leader,
-            "、".join(t.lead),
-            "、".join(t.units),
+            sep.join(t.lead),
+            sep.join(t.units),
             t.deadline.text if t.deadline else "",
             _date(state.due) or "",
             STATUS_LABELS[lang][t.status.value],
             "" if t.percent is None else f"{t.percent}%",
-            STATE_WORDS[lang].get(state.state, ""),
+            due_state_words(state, lang),
             _date(t.closed) or "",
             _date(last.date) if last else "",
             last.text if last else "",

@@ -24,15 +24,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from portal.deadlines.due import DueState
-from portal.i18n import LABELS, STATUS_LABELS
+from portal.i18n import LABELS, LANGS, STATUS_LABELS, format_date
 from portal.ledger import model
-from portal.outputs.tables import CSV_HEADERS, STATE_WORDS, reproducible_zip, safe_cell
-from portal.survey import Counts, DeptRow, count
+from portal.outputs.tables import reproducible_zip, safe_cell
+from portal.survey import Counts, Survey
 
 __all__ = ["SUMMARY_TITLES", "to_xlsx"]
 
 #: Title of the summary sheet by language.
-SUMMARY_TITLES = {"zh": "按单位汇总", "en": "By department"}
+SUMMARY_TITLES = {lang: LABELS[lang]["summary_sheet"] for lang in LANGS}
 
 MAX_CELL = 32767  # Excel's limit on the characters of one cell
 MAX_SHEET_TITLE = 31  # Excel's limit on a sheet title, in UTF-16 code units
@@ -63,10 +63,6 @@ BORDER_COLOUR = "808080"
 FONTS = {"zh": "宋体", "en": "Calibri"}  # 宋体 is what an office PC prints a 台账 in
 FONT_SIZE = 10
 
-DETAILS_HEADER = {"zh": "具体内容", "en": "Details"}
-TOTAL_LABEL = {"zh": "合计（全部任务，不重复计）", "en": "Total (all tasks, each once)"}
-FOOTER = {"zh": "第 &P 页，共 &N 页", "en": "Page &P of &N"}
-
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -78,29 +74,24 @@ class Column:
     style: str
 
 
-def _csv_header(lang: str, zh: str) -> str:
-    """The CSV export's header for a column, so that both files name columns alike."""
-    return CSV_HEADERS[lang][CSV_HEADERS["zh"].index(zh)]
-
-
 def _plan_columns(lang: str) -> list[Column]:
-    """The columns of a plan sheet, in order."""
-    h = _csv_header
+    """The columns of a plan sheet, in order; headers are the CSV export's words, so both name columns alike."""
+    L = LABELS[lang]
     return [
-        Column(h(lang, "板块"), 14, "pp-text"),
-        Column(h(lang, "序号"), 6, "pp-center"),
-        Column(h(lang, "任务"), 28, "pp-text"),
-        Column(DETAILS_HEADER[lang], 44, "pp-text"),
-        Column(h(lang, "责任领导"), 8, "pp-text"),
-        Column(h(lang, "牵头单位"), 14, "pp-text"),
-        Column(h(lang, "责任单位"), 14, "pp-text"),
-        Column(h(lang, "完成时限"), 12, "pp-text"),
-        Column(h(lang, "截止日期"), 11, "pp-date"),
-        Column(h(lang, "状态"), 9, "pp-center"),
-        Column(h(lang, "进度"), 6, "pp-percent"),
-        Column(h(lang, "逾期临期"), 11, "pp-center"),
-        Column(LABELS[lang]["last_update"], 36, "pp-text"),
-        Column(h(lang, "销号日期"), 11, "pp-date"),
+        Column(L["section"], 14, "pp-text"),
+        Column(L["number"], 6, "pp-center"),
+        Column(L["task"], 28, "pp-text"),
+        Column(L["details"], 44, "pp-text"),
+        Column(L["leader"], 8, "pp-text"),
+        Column(L["lead"], 14, "pp-text"),
+        Column(L["units"], 14, "pp-text"),
+        Column(L["deadline"], 12, "pp-text"),
+        Column(L["col_due"], 11, "pp-date"),
+        Column(L["status"], 9, "pp-center"),
+        Column(L["progress"], 6, "pp-percent"),
+        Column(L["col_due_state"], 11, "pp-center"),
+        Column(L["last_update"], 36, "pp-text"),
+        Column(L["col_closed"], 11, "pp-date"),
     ]
 
 
@@ -188,8 +179,8 @@ def cell_text(value: object) -> str | None:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
-def _joined(names: Iterable[str]) -> str:
-    return "、".join(names)
+def _joined(names: Iterable[str], lang: str) -> str:
+    return LABELS[lang]["list_sep"].join(names)
 
 
 def section_label(section: model.Section) -> str:
@@ -199,9 +190,7 @@ def section_label(section: model.Section) -> str:
 
 def as_of_text(as_of: dt.date, lang: str) -> str:
     """'（统计截至 2020年9月30日）' / ' (as of 2020-09-30)'."""
-    if lang == "en":
-        return f" (as of {as_of.isoformat()})"
-    return f"（统计截至 {as_of.year}年{as_of.month}月{as_of.day}日）"
+    return LABELS[lang]["as_of_suffix"].format(date=format_date(as_of, lang))
 
 
 def due_words(state: DueState, lang: str) -> str | None:
@@ -209,7 +198,7 @@ def due_words(state: DueState, lang: str) -> str | None:
     if state.state == "overdue" and state.days is not None:
         return LABELS[lang]["days_overdue"].format(n=-state.days)
     if state.state == "due_soon":
-        return STATE_WORDS[lang]["due_soon"]
+        return LABELS[lang]["state_due_soon"]
     return None
 
 
@@ -268,7 +257,7 @@ def _setup(ws: Worksheet, columns: list[Column], filter_last_row: int, lang: str
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.oddFooter.center.text = FOOTER.get(lang, FOOTER["zh"])
+    ws.oddFooter.center.text = LABELS[lang]["page_footer"]
 
 
 def _title(ws: Worksheet, text: str) -> None:
@@ -304,8 +293,8 @@ def _plan_sheet(ws: Worksheet, plan: model.Plan, states: Mapping[str, DueState],
                 cell_text(task.title),
                 cell_text(task.details),
                 cell_text(task.leader),
-                cell_text(_joined(task.lead)),
-                cell_text(_joined(task.units)),
+                cell_text(_joined(task.lead, lang)),
+                cell_text(_joined(task.units, lang)),
                 cell_text(task.deadline.text if task.deadline else ""),
                 state.due,
                 statuses[task.status.value],
@@ -326,15 +315,14 @@ def _plan_sheet(ws: Worksheet, plan: model.Plan, states: Mapping[str, DueState],
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=3)  # below the header, after 序号
 
 
-def _summary_sheet(ws: Worksheet, ledger: model.Ledger, states: Mapping[str, DueState], depts: list[DeptRow],
-                   as_of: dt.date, lang: str) -> None:
+def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
     """The 红黑榜: ranked departments in rank order, then the unranked with their counts, then totals."""
     L = LABELS[lang]
     columns = _summary_columns(lang)
     styles = [c.style for c in columns]
-    _title(ws, SUMMARY_TITLES[lang] + as_of_text(as_of, lang))
-    ranked = [d for d in depts if d.rank is not None]
-    unranked = [d for d in depts if d.rank is None]
+    _title(ws, SUMMARY_TITLES[lang] + as_of_text(survey.as_of, lang))
+    ranked = [d for d in survey.departments if d.rank is not None]
+    unranked = [d for d in survey.departments if d.rank is None]
     row = FIRST_ROW - 1
     for d in [*ranked, *unranked]:
         row += 1
@@ -359,9 +347,9 @@ def _summary_sheet(ws: Worksheet, ledger: model.Ledger, states: Mapping[str, Due
     # Totals of the whole ledger, each task once: a task led by three departments is one task here,
     # so this row is the portal's headline figure, not the sum of the column above.
     row += 1
-    total = count(ledger.tasks(), states)
+    total = survey.counts
     for column, (value, style) in enumerate(zip(
-        [None, None, TOTAL_LABEL[lang], total.total, total.done, total.overdue, _rate(total), None],
+        [None, None, LABELS[lang]["total_row"], total.total, total.done, total.overdue, _rate(total), None],
         ["pp-total", "pp-total", "pp-total", "pp-total-int", "pp-total-int", "pp-total-int", "pp-total-percent",
          "pp-total"], strict=True), 1):
         _put(ws, row, column, value, style)
@@ -379,20 +367,19 @@ def _rate(c: Counts) -> float | None:
 # ---------------------------------------------------------------------------
 
 
-def to_xlsx(ledger: model.Ledger, states: Mapping[str, DueState], depts: list[DeptRow], as_of: dt.date,
-            lang: str = "zh") -> bytes:
-    """The ledger as an .xlsx workbook: one sheet per plan, then the summary by department.
+def to_xlsx(survey: Survey, lang: str = "zh") -> bytes:
+    """The surveyed ledger as an .xlsx workbook: one sheet per plan, then the summary by department.
 
-    ``states`` maps each task id to its due state on ``as_of`` (:func:`portal.deadlines.due.due_state`),
-    ``depts`` is :func:`portal.survey.department_rows` of the same states. ``lang`` is 'zh' or 'en'
-    (headers, words, the summary's title). The same arguments always give the same bytes.
+    Due states, counts and the ranking are the survey's. ``lang`` is 'zh' or 'en' (headers, words, the
+    summary's title). The same survey always gives the same bytes.
     """
     lang = lang if lang in SUMMARY_TITLES else "zh"
+    ledger, states, as_of = survey.ledger, survey.states, survey.as_of
     wb = Workbook()
     _add_styles(wb, lang)
     summary_title = SUMMARY_TITLES[lang]
     titles = sheet_titles([p.title for p in ledger.plans], taken=[summary_title],
-                          fallback="方案" if lang == "zh" else "Plan")
+                          fallback=LABELS[lang]["sheet_fallback"])
     first = wb.active
     assert first is not None
     for i, (plan, title) in enumerate(zip(ledger.plans, titles, strict=True)):
@@ -402,7 +389,7 @@ def to_xlsx(ledger: model.Ledger, states: Mapping[str, DueState], depts: list[De
     # Last, so that the file opens on the ledger and each plan's sheet keeps its index in plan order.
     summary = wb.create_sheet() if ledger.plans else first
     summary.title = summary_title
-    _summary_sheet(summary, ledger, states, depts, as_of, lang)
+    _summary_sheet(summary, survey, lang)
     wb.active = 0
     stamp = dt.datetime.combine(as_of, dt.time())
     wb.properties.creator = "Progress Portal"
