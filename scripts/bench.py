@@ -132,7 +132,7 @@ def log(message: str) -> None:
 
 def build_env() -> dict[str, str]:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PORTAL_AS_OF": AS_OF, "PYTHONDONTWRITEBYTECODE": "1"}
-    for key in ("SOURCE_DATE_EPOCH", "PORTAL_OWNS_SOURCE_DATE_EPOCH", "PORTAL_SNAPSHOT"):
+    for key in ("SOURCE_DATE_EPOCH", "PORTAL_OWNS_SOURCE_DATE_EPOCH"):
         env.pop(key, None)
     return env
 
