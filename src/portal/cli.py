@@ -61,13 +61,25 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
     """Publish one month (default: the month that just ended), backfill a range, or verify the archive."""
-    from portal.archive.publish import SnapshotError, last_complete_month, plan_timezone, publish, publish_range
-    from portal.archive.store import verify
+    from portal.archive.publish import (
+        SnapshotError,
+        last_complete_month,
+        lock_file,
+        plan_timezone,
+        publish,
+        publish_range,
+    )
+    from portal.archive.store import ArchiveError, archive_lock, verify
     from portal.build import BuildFailed
 
     cfg = read_config(args.config_file)
     if args.verify:
-        problems = verify(cfg.path(cfg.archive_dir), cfg.lang)
+        try:
+            with archive_lock(lock_file(cfg), exclusive=False, lang=cfg.lang, log=print):
+                problems = verify(cfg.path(cfg.archive_dir), cfg.lang)
+        except ArchiveError as err:
+            print(err, file=sys.stderr)
+            return 1
         for line in problems:
             print(line, file=sys.stderr)
         print(message(cfg.lang, "verify_failed" if problems else "verify_ok", {}))
@@ -79,7 +91,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
             publish_range(cfg, args.start, args.end)
         else:
             publish(cfg, args.month or last_complete_month(plan_timezone(cfg)), force=args.force)
-    except (SnapshotError, BuildFailed) as err:
+    except (SnapshotError, BuildFailed, ArchiveError) as err:
         print(err, file=sys.stderr)
         return 1
     return 0

@@ -77,6 +77,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verify_files_changed": "{month}：文件与 {sums} 不符（发布后被改动）",
         "verify_failed": "快照校验未通过",
         "verify_ok": "全部快照与发布记录一致",
+        "archive_busy": "另一个进程正在发布月度快照，等待 {seconds} 秒仍未结束：请等它完成后再试",
+        "archive_waiting": "另一个进程正在发布月度快照，等待它完成……",
+        "archive_index_bad": "快照发布记录 {file} 无法读取（{reason}）："
+        "请从 git 历史恢复它（git checkout -- archive/{file}）",
+        "archive_bad_month": "快照记录 index.json 中的月份“{month}”不是 YYYY-MM：这一条不予发布，请改正记录",
+        "archive_not_folder": "快照 {month} 不是普通文件夹（是链接或已缺失）：不予发布，请恢复 archive/{month}/",
+        "archive_links": "快照 {month} 中有 {n} 个链接或特殊文件（{paths}）：不予发布，"
+        "快照只能包含普通文件；请删除它们或重新发布该月",
+        "content_link": "{path} 是指向项目之外的链接（{target}）：不予发布；请把文件复制进项目，或删除这个链接",
         "export_written": "已写出 {file}",
         "fmt_would": "需要整理格式：{file}",
         "fmt_done": "已整理格式：{file}",
@@ -158,6 +167,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verify_files_changed": "{month}: files differ from {sums} (changed after publication)",
         "verify_failed": "snapshot check failed",
         "verify_ok": "every snapshot matches its record",
+        "archive_busy": "another process is publishing a monthly snapshot and has not finished in {seconds} s: "
+        "try again when it is done",
+        "archive_waiting": "another process is publishing a monthly snapshot; waiting for it to finish…",
+        "archive_index_bad": "the snapshot record {file} cannot be read ({reason}): restore it from git history "
+        "(git checkout -- archive/{file})",
+        "archive_bad_month": "the month '{month}' in the record index.json is not YYYY-MM: not published; "
+        "correct the record",
+        "archive_not_folder": "the snapshot {month} is not a plain folder (a link, or missing): not published; "
+        "restore archive/{month}/",
+        "archive_links": "the snapshot {month} holds {n} links or special files ({paths}): not published; "
+        "a snapshot holds plain files only: delete them or publish the month again",
+        "content_link": "{path} is a link out of the project ({target}): not published; copy the file into the "
+        "project or delete the link",
         "export_written": "wrote {file}",
         "fmt_would": "would reformat {file}",
         "fmt_done": "reformatted {file}",

@@ -28,11 +28,20 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from portal.archive.store import copy_archive, read_index, snapshot_banner
+from portal.archive.publish import lock_file
+from portal.archive.store import (
+    ArchiveBusy,
+    ArchiveError,
+    Record,
+    archive_lock,
+    copy_archive,
+    publishable,
+    snapshot_banner,
+)
 from portal.build import Given, given
 from portal.config import PortalConfig, from_mkdocs
 from portal.history.timeline import History, load_history, terminal_progress
-from portal.i18n import label
+from portal.i18n import label, message
 from portal.ledger import model
 from portal.ledger.load import load
 from portal.outputs.markup import icons_css
@@ -40,7 +49,7 @@ from portal.outputs.search import augment_file, ledger_terms, teach_jieba, user_
 from portal.outputs.site import PageSpec, Site, TocItem
 from portal.outputs.tables import to_csv, to_json
 from portal.outputs.xlsx import to_xlsx
-from portal.problems import LedgerError
+from portal.problems import LedgerError, printable
 from portal.survey import Rules, survey
 
 log = logging.getLogger("mkdocs.hooks.portal")
@@ -118,13 +127,14 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     state = _current()
     cfg = state.cfg
+    _refuse_links_out(files, cfg)
     template_dir = Path(config.theme.custom_dir or "overrides") / "portal"
     if state.given is not None:
         history, surveyed, month, archive = state.given.history, state.given.survey, state.given.month, []
     else:
         history = _history(cfg, state.ledger)
         surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements())
-        month, archive = None, read_index(cfg.path(cfg.archive_dir))
+        month, archive = None, _published(cfg)
     site = Site(surveyed, cfg, template_dir, history, month, archive)
     state.site = site
     for spec in site.pages.values():
@@ -143,6 +153,34 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     if not state.user_nav:
         config.nav = _nav(site, files)
     return files
+
+
+def _published(cfg: PortalConfig) -> list[Record]:
+    """The months the live portal lists; a problem with the archive is said once, by on_post_build."""
+    try:
+        with archive_lock(lock_file(cfg), exclusive=False, lang=cfg.lang, log=log.info):
+            return publishable(cfg.path(cfg.archive_dir), cfg.lang)
+    except ArchiveError:
+        return []
+
+
+def _refuse_links_out(files: Files, cfg: PortalConfig) -> None:
+    """Hand-written pages and assets that are links out of the project are not published (a warning each).
+
+    Only the project's own files are checked (content/, overrides/); the theme's come from its package.
+    """
+    for file in list(files):
+        if not file.abs_src_path:
+            continue
+        source = Path(os.path.abspath(file.abs_src_path))
+        if not source.is_relative_to(cfg.root):
+            continue
+        target = source.resolve()
+        if not target.is_relative_to(cfg.root):
+            files.remove(file)
+            shown = source.relative_to(cfg.root) if source.is_relative_to(cfg.root) else source
+            log.warning(message(cfg.lang, "content_link", {"path": printable(str(shown)),
+                                                         "target": printable(str(target))}))
 
 
 def _history(cfg: PortalConfig, ledger: model.Ledger) -> History:
@@ -207,7 +245,16 @@ def on_post_build(config: MkDocsConfig) -> None:
     added = augment_file(Path(config.site_dir), {t.id for t in _build.ledger.tasks()})
     log.debug(f"portal: {added} sub-words added to the search index")
     if _build.given is None:
-        copy_archive(_build.cfg.path(_build.cfg.archive_dir), Path(config.site_dir), _build.cfg.lang)
+        cfg = _build.cfg
+        try:
+            with archive_lock(lock_file(cfg), exclusive=False, lang=cfg.lang, log=log.info):
+                problems = copy_archive(cfg.path(cfg.archive_dir), Path(config.site_dir), cfg.lang)
+        except ArchiveBusy as err:
+            raise PluginError(str(err)) from None
+        except ArchiveError as err:
+            problems = [str(err)]
+        for problem in problems:
+            log.warning(printable(problem))
 
 
 def _anchor(item: TocItem) -> AnchorLink:

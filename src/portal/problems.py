@@ -67,3 +67,8 @@ class LedgerError(Exception):
             {"errors": len(self.problems.errors), "warnings": len(self.problems.warnings)},
         )
         return "\n".join([*self.problems.render(self.lang), summary])
+
+
+def printable(text: str) -> str:
+    """Text from a file or a repository made safe for a terminal or a log: control characters shown as escapes."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in text)

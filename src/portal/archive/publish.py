@@ -19,11 +19,22 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from portal.archive.store import INDEX, META, SUMS, Record, checksums, read_index
+from portal.archive.store import (
+    INDEX,
+    META,
+    SUMS,
+    ArchiveError,
+    Record,
+    archive_lock,
+    checksums,
+    index_text,
+    month_problems,
+    read_index,
+)
 from portal.build import Given, build_site
 from portal.config import PortalConfig
 from portal.deadlines.calendar import month_end
@@ -116,30 +127,35 @@ def plan_timezone(cfg: PortalConfig) -> str:
 
 
 def _write_index(archive: Path, records: list[Record]) -> None:
-    records = sorted(records, key=lambda r: r.month)
-    text = json.dumps({"snapshots": [asdict(r) for r in records]}, ensure_ascii=False, indent=1) + "\n"
     tmp = archive / f".{INDEX}.{os.getpid()}.tmp"
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(index_text(records), encoding="utf-8")
     os.replace(tmp, archive / INDEX)  # the record changes in one step
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder, or a link standing where one should be (never what the link points at)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _clean_leftovers(archive: Path) -> None:
     """Temporary folders of a build that was killed: never part of the archive."""
-    for path in archive.glob(".tmp-*"):
-        shutil.rmtree(path, ignore_errors=True)
-    for path in archive.glob(".old-*"):
-        shutil.rmtree(path, ignore_errors=True)
+    for path in [*archive.glob(".tmp-*"), *archive.glob(".old-*")]:
+        _remove(path)
 
 
 def _recover(archive: Path, month: str) -> Record | None:
     """A month folder renamed into place but not yet recorded (killed in between): record it if intact."""
     folder = archive / month
-    if not folder.is_dir():
+    if not folder.is_dir() and not folder.is_symlink():
         return None
     sums, meta = folder / SUMS, folder / META
-    if sums.exists() and meta.exists() and checksums(folder) == sums.read_text(encoding="utf-8"):
+    if (not month_problems(archive, month) and sums.exists() and meta.exists()
+            and checksums(folder) == sums.read_text(encoding="utf-8")):
         return _record(folder, json.loads(meta.read_text(encoding="utf-8")))
-    shutil.rmtree(folder)  # not intact: build it again
+    _remove(folder)  # not intact, or not a plain folder of files: build it again
     return None
 
 
@@ -153,13 +169,30 @@ def _record(folder: Path, meta: dict[str, object]) -> Record:
 # --- publishing ----------------------------------------------------------------------------------------------
 
 
+def lock_file(cfg: PortalConfig) -> Path:
+    """The archive's lock: in the cache folder, so it is never committed or published."""
+    return cfg.path(cfg.cache_dir or ".cache/portal") / "archive.lock"
+
+
 def publish(cfg: PortalConfig, month: str, *, force: bool = False, log: Log = print) -> Record:
-    """Publish one month. SnapshotError if it is published already (unless ``force``) or cannot be built."""
+    """Publish one month. SnapshotError if it is published already (unless ``force``) or cannot be built.
+
+    The whole publication holds the archive exclusively: two publications at once run one after the other,
+    and the second reads the record the first wrote.
+    """
     month = month_of(month, cfg.lang)
     archive = cfg.path(cfg.archive_dir)
     archive.mkdir(parents=True, exist_ok=True)
+    with archive_lock(lock_file(cfg), exclusive=True, lang=cfg.lang, log=log):
+        try:
+            return _publish_locked(cfg, archive, month, force, log)
+        except ArchiveError as err:
+            raise SnapshotError(str(err)) from None
+
+
+def _publish_locked(cfg: PortalConfig, archive: Path, month: str, force: bool, log: Log) -> Record:
     _clean_leftovers(archive)
-    records = read_index(archive)
+    records = read_index(archive, cfg.lang)
     existing = next((r for r in records if r.month == month), None)
     if existing and not force:
         raise SnapshotError(message(cfg.lang, "snap_exists", {"month": month, "published": existing.published}))
@@ -177,7 +210,10 @@ def publish(cfg: PortalConfig, month: str, *, force: bool = False, log: Log = pr
 
 def publish_range(cfg: PortalConfig, start: str, end: str, log: Log = print) -> list[Record]:
     """Backfill: publish every month from ``start`` to ``end`` that is not published yet."""
-    done = {r.month for r in read_index(cfg.path(cfg.archive_dir))}
+    try:
+        done = {r.month for r in read_index(cfg.path(cfg.archive_dir), cfg.lang)}
+    except ArchiveError as err:
+        raise SnapshotError(str(err)) from None
     out = []
     for month in months(start, end, cfg.lang):
         if month in done:
@@ -237,7 +273,7 @@ def _swap_in(archive: Path, month: str, built: Path) -> None:
         old = archive / f".old-{month}-{os.getpid()}"
         os.replace(final, old)
         os.replace(built, final)
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
     else:
         os.replace(built, final)
 

@@ -8,10 +8,16 @@ static site with a ``SHA256SUMS`` file that anyone can check with ``sha256sum
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
+import re
 import shutil
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from portal.i18n import format_month, label, message
@@ -19,6 +25,82 @@ from portal.i18n import format_month, label, message
 INDEX = "index.json"
 SUMS = "SHA256SUMS"
 META = "snapshot.json"
+MONTH_RE = re.compile(r"[0-9]{4}-[0-9]{2}")
+LOCK_WAIT_SECONDS = 600.0  # a publication of a large ledger takes minutes; past this, say who holds the archive
+
+
+class ArchiveError(Exception):
+    """The archive cannot be read or used; the message says why and what to do."""
+
+
+class ArchiveBusy(ArchiveError):
+    """Another process holds the archive longer than we wait; the message says so."""
+
+
+@contextlib.contextmanager
+def archive_lock(lock_file: Path, *, exclusive: bool, lang: str = "zh", wait: float = LOCK_WAIT_SECONDS,
+                 log: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the archive: exclusively to publish, shared to read (verify, copy into a build).
+
+    One lock file (in the cache folder, never published) serialises publications and keeps readers from
+    seeing a month half renamed. A second process waits up to ``wait`` seconds, saying once that it waits,
+    then gives up with :class:`ArchiveBusy`. Where the lock file cannot be created (a read-only checkout),
+    readers go on without it: nobody can publish there either.
+    """
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        if exclusive:
+            raise
+        yield
+        return
+    try:
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ArchiveBusy(message(lang, "archive_busy", {"seconds": int(wait)})) from None
+                if not told and log is not None:
+                    log(message(lang, "archive_waiting", {}))
+                    told = True
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def unsafe_entries(folder: Path) -> list[str]:
+    """Paths in ``folder`` that are not plain files or folders (symlinks above all), relative, sorted.
+
+    A snapshot is copied into the published site as it is: a link in it would publish whatever it points at.
+    """
+    found: list[str] = []
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        for name in [*dirs, *files]:
+            path = Path(top) / name
+            if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                found.append(path.relative_to(folder).as_posix())
+    return sorted(found)
+
+
+def month_problems(archive: Path, month: str, lang: str = "zh") -> list[str]:
+    """Why a recorded month may not be read or published ([] when its folder is a plain folder of files)."""
+    folder = archive / month
+    if not MONTH_RE.fullmatch(month):
+        return [message(lang, "archive_bad_month", {"month": month})]
+    if folder.is_symlink() or not folder.is_dir():
+        return [message(lang, "archive_not_folder", {"month": month})]
+    unsafe = unsafe_entries(folder)
+    if unsafe:
+        shown = label(lang, "list_sep").join(unsafe[:5]) + ("…" if len(unsafe) > 5 else "")
+        return [message(lang, "archive_links", {"month": month, "paths": shown, "n": len(unsafe)})]
+    return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +119,24 @@ class Record:
     total: int
 
 
-def read_index(archive: Path) -> list[Record]:
-    """The published months, as recorded."""
+def read_index(archive: Path, lang: str = "zh") -> list[Record]:
+    """The published months, as recorded (a record that is a link is not read: it is not the archive's own).
+
+    ArchiveError when the record cannot be read (not JSON, not a list of records).
+    """
     path = archive / INDEX
-    if not path.exists():
+    if not path.is_file() or path.is_symlink():
         return []
-    return [Record(**r) for r in json.loads(path.read_text(encoding="utf-8"))["snapshots"]]
+    try:
+        return [Record(**r) for r in json.loads(path.read_text(encoding="utf-8"))["snapshots"]]
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise ArchiveError(message(lang, "archive_index_bad", {"file": path.name, "reason": type(exc).__name__})) \
+            from None
+
+
+def publishable(archive: Path, lang: str = "zh") -> list[Record]:
+    """The recorded months whose folders may be read and published."""
+    return [r for r in read_index(archive, lang) if not month_problems(archive, r.month, lang)]
 
 
 def checksums(folder: Path) -> str:
@@ -57,8 +151,12 @@ def checksums(folder: Path) -> str:
 def verify(archive: Path, lang: str = "zh") -> list[str]:
     """Problems found re-checking every published snapshot against its record; [] when all are intact."""
     problems = []
-    for record in read_index(archive):
+    for record in read_index(archive, lang):
         folder = archive / record.month
+        unsafe = month_problems(archive, record.month, lang)
+        if unsafe:
+            problems += unsafe
+            continue
         sums = folder / SUMS
         if not sums.exists():
             problems.append(message(lang, "verify_sums_missing", {"month": record.month, "sums": SUMS}))
@@ -77,20 +175,28 @@ def snapshot_banner(month: str, commit: str, as_of: str, lang: str) -> dict[str,
             "live_label": label(lang, "live_link"), "all_label": label(lang, "all_months")}
 
 
-def copy_archive(archive: Path, site_dir: Path, lang: str) -> None:
+def copy_archive(archive: Path, site_dir: Path, lang: str) -> list[str]:
     """Copy published snapshots into the built site unchanged, with versions.json for Material's selector.
 
-    The live portal is at the site's root and snapshots in archive/YYYY-MM/; Material looks for
-    ../versions.json from each, so the root lists the months as archive/YYYY-MM and archive/ lists
-    them as YYYY-MM, with the live portal reached as '..'.
+    A month whose folder holds a link or anything but plain files and folders is left out, and the
+    problems are returned (the build warns, and fails under --strict): nothing from outside the project is
+    published. The live portal is at the site's root and snapshots in archive/YYYY-MM/; Material looks for
+    ../versions.json from each, so the root lists the months as archive/YYYY-MM and archive/ lists them as
+    YYYY-MM, with the live portal reached as '..'.
     """
-    records = sorted(read_index(archive), key=lambda r: r.month, reverse=True)
+    problems: list[str] = []
+    records = []
+    for record in sorted(read_index(archive, lang), key=lambda r: r.month, reverse=True):
+        refused = month_problems(archive, record.month, lang)
+        problems += refused
+        if not refused:
+            records.append(record)
     if not records:
-        return
+        return problems
     target = site_dir / "archive"
     for record in records:
-        shutil.copytree(archive / record.month, target / record.month, dirs_exist_ok=True)
-    shutil.copy2(archive / INDEX, target / INDEX)
+        shutil.copytree(archive / record.month, target / record.month, symlinks=True, dirs_exist_ok=True)
+    (target / INDEX).write_text(index_text(records), encoding="utf-8")
     live = label(lang, "live_version")
     root_list = [{"version": ".", "title": live, "aliases": []}] + [
         {"version": f"archive/{r.month}", "title": format_month(r.month, lang), "aliases": []} for r in records]
@@ -98,3 +204,10 @@ def copy_archive(archive: Path, site_dir: Path, lang: str) -> None:
         {"version": r.month, "title": format_month(r.month, lang), "aliases": []} for r in records]
     (site_dir / "versions.json").write_text(json.dumps(root_list, ensure_ascii=False), encoding="utf-8")
     (target / "versions.json").write_text(json.dumps(archive_list, ensure_ascii=False), encoding="utf-8")
+    return problems
+
+
+def index_text(records: list[Record]) -> str:
+    """The text of index.json for ``records``, in month order."""
+    ordered = sorted(records, key=lambda r: r.month)
+    return json.dumps({"snapshots": [asdict(r) for r in ordered]}, ensure_ascii=False, indent=1) + "\n"

@@ -33,6 +33,9 @@ from portal.outputs.markup import STATUS_ICONS, MarkdownText, icon, relative_url
 from portal.outputs.report import Report, build_report
 from portal.survey import Counts, DeptRow, Survey
 
+#: Up to this many departments each get an entry in the navigation; with more, the list page links them. Every
+#: page carries the whole navigation, so 1,000 entries on 1,000 pages made the build pages × departments.
+NAV_DEPARTMENTS_MAX = 40
 UNINDEXED = {"table", "overdue", "department", "month", "report"}
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -160,8 +163,10 @@ class Site:
             nav.append(self._add(PageSpec("archive", "archive/index.md", "archive", L["archive_page"])))
         depts = self._add(PageSpec("departments", "departments/index.md", "departments", L["departments"]))
         for row in self.depts:
-            depts.children.append(self._add(PageSpec(f"dept:{row.dept.slug}", f"departments/{row.dept.slug}.md",
-                                                     "department", row.dept.name, dept=row)))
+            page = self._add(PageSpec(f"dept:{row.dept.slug}", f"departments/{row.dept.slug}.md", "department",
+                                      row.dept.name, dept=row))
+            if len(self.depts) <= NAV_DEPARTMENTS_MAX:
+                depts.children.append(page)
         nav.append(depts)
         return nav
 
