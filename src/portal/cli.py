@@ -210,11 +210,12 @@ def schema_files() -> dict[str, str]:
     """File name -> JSON text of every committed schema."""
     import json
 
+    from portal.i18n import LABELS
     from portal.ledger.schema import LEDGER, REGISTRY, json_schema
 
     docs = {
-        "ledger.schema.json": json_schema(LEDGER, "进度台账 (Progress Portal ledger)"),
-        "departments.schema.json": json_schema(REGISTRY, "单位名录 (Progress Portal departments)"),
+        "ledger.schema.json": json_schema(LEDGER, LABELS["zh"]["schema_ledger"]),
+        "departments.schema.json": json_schema(REGISTRY, LABELS["zh"]["schema_registry"]),
     }
     return {name: json.dumps(doc, ensure_ascii=False, indent=2) + "\n" for name, doc in docs.items()}
 
@@ -262,7 +263,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_fmt)
 
-    p = sub.add_parser("export", help="write the ledger as an Excel 台账 (xlsx) or CSV")
+    p = sub.add_parser("export", help="write the ledger as an Excel ledger (xlsx) or CSV")
     p.add_argument("format", choices=["xlsx", "csv"])
     p.add_argument("-o", "--output", default=None, help="the file to write; default tasks.xlsx / tasks.csv")
     p.add_argument("-f", "--config-file", default="mkdocs.yml")

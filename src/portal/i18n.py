@@ -14,6 +14,7 @@ LANGS = ("zh", "en")
 MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
         "yaml_syntax": "格式错误：{problem}",
+        "yaml_explained": "{words}（{original}）",
         # The limit is a size ('20 MiB'): the old wording said "超过 20 MiB 个节点", which made no sense.
         "yaml_too_big": "文件过大（超过 {limit}），已拒绝读取：请把台账拆分为几个文件",
         "yaml_too_deep": "嵌套层级过深（超过 {limit} 层），已拒绝读取",
@@ -104,6 +105,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
+        "yaml_explained": "{words} ({original})",
         "yaml_too_big": "file too large (over {limit}): refused; split the ledger into several files",
         "yaml_too_deep": "nesting too deep (over {limit} levels): refused",
         "yaml_alias": "YAML aliases (*references) of lists or mappings are not supported: write the content out",
@@ -196,6 +198,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "type_bool": "boolean",
         "type_null": "null",
     },
+}
+
+#: libyaml's commonest complaints in the words of the people who edit ledgers (English keeps libyaml's own).
+YAML_PROBLEMS: dict[str, list[tuple[str, str]]] = {
+    "zh": [
+        ("mapping values are not allowed", "这里不能出现“字段: 值”：常见原因是缩进不对，或文字里有未加引号的英文冒号"),
+        ("did not find expected key", "缩进不对：同一层的字段要对齐"),
+        ("did not find expected '-' indicator", "列表缩进不对：同一列表的各项“- ”要对齐"),
+        ("did not find expected ',' or ']'", "方括号 [ 没有闭合"),
+        ("did not find expected ',' or '}'", "花括号 { 没有闭合"),
+        ("found unexpected end of stream", "引号没有闭合"),
+        ("could not find expected ':'", "缺少冒号“:”，或引号没有闭合"),
+        ("found character that cannot start any token",
+         "出现了不能作为开头的字符（如制表符 Tab、@ 或 `）：请改用空格或给文字加引号"),
+        ("found undefined alias", "引用了未定义的别名（*）"),
+        ("block sequence entries are not allowed", "这里不能开始列表：请检查“- ”的缩进"),
+        ("expected <block end>, but found", "缩进不对：这一行比上一层少缩进或多缩进了"),
+    ],
+    "en": [],
 }
 
 #: Site labels; templates read them as ``L.key``.
@@ -385,6 +406,9 @@ LABELS: dict[str, dict[str, str]] = {
         "sheet_fallback": "方案",
         "as_of_suffix": "（统计截至 {date}）",
         "reading_history": "读取历史",
+        # titles of the published JSON Schemas (bilingual on purpose: editors show them as they are)
+        "schema_ledger": "进度台账 (Progress Portal ledger)",
+        "schema_registry": "单位名录 (Progress Portal departments)",
         # changes between versions of the ledger (changelog, task timelines, feed, merge requests)
         "change_added": "新增任务",
         "change_removed": "删除任务",
@@ -591,6 +615,8 @@ LABELS: dict[str, dict[str, str]] = {
         "sheet_fallback": "Plan",
         "as_of_suffix": " (as of {date})",
         "reading_history": "Reading history",
+        "schema_ledger": "进度台账 (Progress Portal ledger)",
+        "schema_registry": "单位名录 (Progress Portal departments)",
         "change_added": "task added",
         "change_removed": "task removed",
         "change_status": "status",

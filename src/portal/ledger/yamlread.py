@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from portal.i18n import YAML_PROBLEMS, message
 from portal.problems import Problem, Problems
 
 try:  # libyaml makes composing several times faster; fall back quietly if absent
@@ -149,31 +150,12 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, reader: Reader) -> Problem:
     return Problem(reader.file, line, col, "yaml_syntax", (("problem", problem),))
 
 
-#: libyaml's commonest complaints in the words of the people who edit ledgers.
-_YAML_PROBLEMS_ZH = [
-    ("mapping values are not allowed", "这里不能出现“字段: 值”：常见原因是缩进不对，或文字里有未加引号的英文冒号"),
-    ("did not find expected key", "缩进不对：同一层的字段要对齐"),
-    ("did not find expected '-' indicator", "列表缩进不对：同一列表的各项“- ”要对齐"),
-    ("did not find expected ',' or ']'", "方括号 [ 没有闭合"),
-    ("did not find expected ',' or '}'", "花括号 { 没有闭合"),
-    ("found unexpected end of stream", "引号没有闭合"),
-    ("could not find expected ':'", "缺少冒号“:”，或引号没有闭合"),
-    ("found character that cannot start any token",
-     "出现了不能作为开头的字符（如制表符 Tab、@ 或 `）：请改用空格或给文字加引号"),
-    ("found undefined alias", "引用了未定义的别名（*）"),
-    ("block sequence entries are not allowed", "这里不能开始列表：请检查“- ”的缩进"),
-    ("expected <block end>, but found", "缩进不对：这一行比上一层少缩进或多缩进了"),
-]
-
-
 def explain_yaml_problem(problem: str, context: str, lang: str) -> str:
-    """libyaml's message, with a Chinese explanation in front when we know it."""
+    """libyaml's message, with an explanation in the reader's words in front when the catalogue has one."""
     original = f"{context}: {problem}" if context and context not in problem else problem
-    if lang != "zh":
-        return original
-    for key, words in _YAML_PROBLEMS_ZH:
+    for key, words in YAML_PROBLEMS[lang]:
         if key in original:
-            return f"{words}（{original}）"
+            return message(lang, "yaml_explained", {"words": words, "original": original})
     return original
 
 
