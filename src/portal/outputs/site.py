@@ -279,7 +279,7 @@ class Site:
             fmt_month=lambda month: format_month(month, self.lang),
             due_text=self.due_text,
             part_due=lambda p: next_due(p, self.as_of),
-            next_deadlines=lambda limit=10: survey.upcoming[:limit],
+            next_deadlines=self.next_deadlines,
             latest_updates=self.latest_updates,
             section_of=self.section_of,
             label=lambda key, **kw: self.L[key].format(**kw),
