@@ -1,5 +1,5 @@
 """Faults of the machine, not of the input: builds killed at the worst moment, builds racing, a full disk, a
-site folder that is a mount point, a damaged or shared history cache, git objects gone missing.
+site folder that is a mount point, a damaged or shared history cache.
 
 Every test runs on a real file system with real processes: killed with SIGKILL, racing for real, on a tmpfs
 mounted for the test (skipped, saying why, where mounting is not permitted).
@@ -8,19 +8,26 @@ mounted for the test (skipped, saying why, where mounting is not permitted).
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import PORTAL, copy_project
 from portal import sitedir
+from portal.config import PortalConfig
+from portal.history import cache
+from portal.history.changes import describe
+from portal.history.timeline import History, load_history
 
 PYTHON = sys.executable
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -209,7 +216,7 @@ def test_two_real_builds_at_once_both_succeed(tmp_path: Path) -> None:
     assert leftovers(site) == []
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o027])
+@pytest.mark.parametrize("umask", [0o027])  # not the usual 0o022: the mode follows the umask
 def test_site_folder_gets_the_permissions_the_umask_gives(tmp_path: Path, umask: int) -> None:
     project = copy_project(tmp_path / "p")
     site = tmp_path / "site"
@@ -252,3 +259,198 @@ def test_full_disk_gives_one_message_and_keeps_the_old_site(tmp_path: Path) -> N
         assert lines == [f"构建失败：磁盘空间不足，无法写入 {site}。原网站保持不变，临时文件已删除；请清理磁盘后重试。"]
         assert tree(site) == before
         assert leftovers(site) == []
+
+
+# --- B. the history cache ---------------------------------------------------------------------------------------
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))  # scripts/ is not a package
+
+import synth  # noqa: E402
+
+LOGGER = "mkdocs.hooks.portal"
+
+
+def summary(history: History) -> dict[str, object]:
+    """What a history says, as JSON data: equal summaries, equal changelogs."""
+    return json.loads(json.dumps({
+        "entries": [(e.commit.sha, e.file, [describe(c) for c in e.changes]) for e in history.entries],
+        "skipped": [(s.commit.sha, s.message) for s in history.skipped],
+        "points": [(p.date.isoformat(), p.done, p.in_progress, p.overdue, p.total) for p in history.points],
+    }))
+
+
+def read(root: Path, cached: bool = True) -> History:
+    return load_history(PortalConfig(root=root, cache_dir=".cache/portal" if cached else ""), "Asia/Shanghai")
+
+
+@contextlib.contextmanager
+def log_lines() -> Iterator[list[str]]:
+    """The portal's log lines while the block runs."""
+    lines: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger(LOGGER)
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+# A process that reads a repository's history through its cache and prints the summary. PAUSE_AT: at that
+# version, say so (a file 'paused') and wait for a file 'go'; SLEEP_AT: sleep 1.2 s there; KILL_AT: SIGKILL there.
+READER = textwrap.dedent("""
+    import json, logging, os, signal, sys, time
+    from pathlib import Path
+    sys.path.insert(0, sys.argv[2])
+    logging.basicConfig(level=logging.INFO, format="LOG %(message)s", stream=sys.stderr)
+    from portal.config import PortalConfig
+    from portal.history import cache
+    from portal.history.timeline import load_history
+    from test_faults import summary
+
+    root = Path(sys.argv[1])
+    cache.LOCK_WAIT = float(os.environ.get("LOCK_WAIT", cache.LOCK_WAIT))
+    pause_at, sleep_at, kill_at = (int(os.environ.get(k, "0")) for k in ("PAUSE_AT", "SLEEP_AT", "KILL_AT"))
+
+    def progress(done, total):
+        if done == pause_at:
+            (root / "paused").write_text("")
+            while not (root / "go").exists():
+                time.sleep(0.02)
+        if done == sleep_at:
+            time.sleep(1.2)
+        if done == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    print(json.dumps(summary(load_history(PortalConfig(root=root), "Asia/Shanghai", progress))))
+""")
+
+
+def reader(root: Path, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([PYTHON, "-c", READER, str(root), str(Path(__file__).parent)], env={**ENV, **env},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def outcome(proc: subprocess.Popen[str]) -> tuple[dict[str, object], list[str]]:
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+    return json.loads(out), [line[4:] for line in err.splitlines() if line.startswith("LOG ")]
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    """A ledger with 60 commits, one per working day."""
+    return synth.make_history(tmp_path / "repo", 40, 60, seed=5, sections=3, departments=8).repo
+
+
+def cache_file(root: Path) -> Path:
+    return root / ".cache" / "portal" / "history.sqlite"
+
+
+def test_two_cold_history_reads_at_once_neither_fails(repo: Path) -> None:
+    expected = summary(read(repo, cached=False))
+    first = reader(repo, PAUSE_AT="3")  # holds the cache, half way through its first read
+    deadline = time.monotonic() + 60
+    while not (repo / "paused").exists():
+        assert time.monotonic() < deadline and first.poll() is None, first.communicate()[1]
+        time.sleep(0.02)
+    started = time.monotonic()
+    second, lines = outcome(reader(repo, LOCK_WAIT="1"))
+    assert time.monotonic() - started < 30  # bounded: waited a second, then read without the cache
+    assert second == expected
+    assert lines == [f"portal: 历史缓存 {cache_file(repo)} 正被另一个构建使用（等待 1 秒仍未释放），"
+                     "本次不用缓存读取历史"]
+    (repo / "go").write_text("")
+    again, lines = outcome(first)
+    assert again == expected and lines == []
+    with log_lines() as lines:
+        assert summary(read(repo)) == expected  # the first one's cache, complete
+    assert lines == []
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * 256)
+
+
+def _truncated(path: Path) -> None:
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size // 2)
+
+
+def _unversioned(path: Path) -> None:  # the layout of portal versions before the layout was recorded
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA user_version = 0")
+        db.commit()
+
+
+def _other_tables(path: Path) -> None:  # an older layout: other names for the columns
+    path.unlink()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)")
+        db.execute("INSERT INTO kv VALUES ('x', 'y')")
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+
+
+def _newer(path: Path) -> None:  # written by a later portal
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA user_version = 99")
+        db.commit()
+
+
+def _not_json(path: Path) -> None:  # the right layout, values damaged
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("UPDATE kv SET value = '{not json' WHERE key LIKE 'v%'")
+        db.commit()
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _unversioned, _other_tables, _newer, _not_json],
+                         ids=["garbage", "truncated", "unversioned", "other_tables", "newer_layout", "not_json"])
+def test_a_cache_that_is_not_usable_is_set_aside_and_made_anew(repo: Path, damage: Callable[[Path], None]) -> None:
+    expected = summary(read(repo, cached=False))
+    assert summary(read(repo)) == expected  # a warm cache
+    path = cache_file(repo)
+    damage(path)
+    with log_lines() as lines:
+        assert summary(read(repo)) == expected
+    assert len(lines) == 1 and lines[0].startswith(f"portal: 历史缓存 {path} 无法使用（"), lines
+    assert lines[0].endswith("），已改名为 history.sqlite.broken 并重新建立")
+    assert path.with_name("history.sqlite.broken").exists()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == cache.LAYOUT
+        assert db.execute("SELECT count(*) FROM kv WHERE key LIKE 'v%'").fetchone()[0] == 60
+    with log_lines() as lines:
+        assert summary(read(repo)) == expected  # the new cache serves the next build, silently
+    assert lines == []
+
+
+def test_a_read_only_cache_is_read_around(repo: Path) -> None:
+    assert read(repo).entries  # a warm cache ...
+    with tmpfs(repo / ".cache", "16m") as mount:
+        read(repo)  # ... on its own file system
+        synth.git(repo, "commit", "-q", "--allow-empty", "-m", "空提交")
+        ledger = (repo / "tasks.yaml").read_text(encoding="utf-8")
+        (repo / "tasks.yaml").write_text(ledger.replace("进行中", "已完成", 1), encoding="utf-8")
+        synth.git(repo, "commit", "-q", "-am", "新的进展")
+        expected = summary(read(repo, cached=False))
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        with log_lines() as lines:
+            assert summary(read(repo)) == expected
+        assert len(lines) == 1 and lines[0].startswith(f"portal: 历史缓存 {cache_file(repo)} 无法写入（"), lines
+
+
+def test_a_read_killed_half_way_keeps_what_it_read(repo: Path) -> None:
+    expected = summary(read(repo, cached=False))
+    killed = reader(repo, SLEEP_AT="20", KILL_AT="50")
+    killed.communicate(timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    with contextlib.closing(sqlite3.connect(f"file:{cache_file(repo)}?mode=ro", uri=True)) as db:
+        kept = db.execute("SELECT count(*) FROM kv WHERE key LIKE 'v%'").fetchone()[0]
+    assert kept >= 19  # everything before the pause, committed when the second had passed
+    with log_lines() as lines:
+        assert summary(read(repo)) == expected
+    assert lines == []  # a cache left by a killed build is not damaged

@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 from portal.config import PortalConfig
 from portal.deadlines.calendar import month_end
 from portal.deadlines.due import due_state
+from portal.history.cache import Cache
 from portal.history.changes import Change, diff_states
 from portal.history.git import Blobs, Commit, FileVersion, GitError, is_shallow, iterate_file_versions, repo_root
-from portal.history.versions import Cache, LedgerState, StateReader, VersionError
+from portal.history.versions import LedgerState, StateReader, VersionError
 from portal.ledger.fields import task_from_fields
 
 CACHE_VERSION = 1  # bump when the cached data changes shape
@@ -101,7 +102,7 @@ def load_history(cfg: PortalConfig, timezone: str, progress: Progress | None = N
     history = History(timezone=timezone)
     if root is None:
         return history
-    cache = Cache(cfg.path(cfg.cache_dir) / "history.sqlite" if cfg.cache_dir else None)
+    cache = Cache(cfg.path(cfg.cache_dir) / "history.sqlite" if cfg.cache_dir else None, lang=cfg.lang)
     try:
         with Blobs(root) as blobs:
             walker = _Walker(StateReader(cache), cache, blobs, history)
