@@ -1,5 +1,5 @@
 """Faults of the machine, not of the input: builds killed at the worst moment, builds racing, a full disk, a
-site folder that is a mount point, a damaged or shared history cache.
+site folder that is a mount point, a damaged or shared history cache, git objects gone missing.
 
 Every test runs on a real file system with real processes: killed with SIGKILL, racing for real, on a tmpfs
 mounted for the test (skipped, saying why, where mounting is not permitted).
@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PORTAL, copy_project
+from conftest import PORTAL, GitProject, copy_project, run_build
 from portal import sitedir
 from portal.config import PortalConfig
 from portal.history import cache
@@ -275,7 +276,9 @@ def summary(history: History) -> dict[str, object]:
     return json.loads(json.dumps({
         "entries": [(e.commit.sha, e.file, [describe(c) for c in e.changes]) for e in history.entries],
         "skipped": [(s.commit.sha, s.message) for s in history.skipped],
+        "unreadable": [(u.commit.sha, u.reason) for u in history.unreadable],
         "points": [(p.date.isoformat(), p.done, p.in_progress, p.overdue, p.total) for p in history.points],
+        "failed": history.failed,
     }))
 
 
@@ -454,3 +457,99 @@ def test_a_read_killed_half_way_keeps_what_it_read(repo: Path) -> None:
     with log_lines() as lines:
         assert summary(read(repo)) == expected
     assert lines == []  # a cache left by a killed build is not damaged
+
+
+# --- C. git objects missing or damaged --------------------------------------------------------------------------
+
+REGISTRY = "departments:\n  - name: 办公室\n"
+LEDGER = ("plan:\n  id: demo\n  title: 演示方案\n  year: 2020\nsections:\n  - id: s1\n    title: 作风建设\n"
+          "    lead: [办公室]\n    tasks:\n")
+
+
+def ledger(*statuses: str) -> str:
+    return LEDGER + "".join(f"      - id: t{i}\n        title: 任务{i}\n        deadline: 6月底前\n"
+                            f"        status: {s}\n" for i, s in enumerate(statuses, 1))
+
+
+@pytest.fixture()
+def five(tmp_path: Path) -> GitProject:
+    """A ledger with five commits, each moving one task on."""
+    repo = GitProject(tmp_path / "repo", REGISTRY)
+    for n, (subject, statuses) in enumerate([("建立台账", ("未启动", "未启动", "未启动")),
+                                             ("任务1启动", ("进行中", "未启动", "未启动")),
+                                             ("任务2启动", ("进行中", "进行中", "未启动")),
+                                             ("任务1完成", ("已完成", "进行中", "未启动")),
+                                             ("任务3启动", ("已完成", "进行中", "进行中"))], 1):
+        repo.write(ledger(*statuses))
+        repo.commit(subject, f"2020-0{n + 2}-02T10:00:00+08:00", "张三", "tasks.yaml")
+    return repo
+
+
+def loose(repo: GitProject, rev: str) -> Path:
+    sha = repo.git("rev-parse", rev).strip()
+    path = repo.path / ".git" / "objects" / sha[:2] / sha[2:]
+    assert path.is_file()  # loose, not packed
+    return path
+
+
+def test_one_missing_blob_leaves_out_one_version_not_the_history(five: GitProject, tmp_path: Path,
+                                                                  capfd: pytest.CaptureFixture[str]) -> None:
+    whole = summary(read(five.path, cached=False))
+    blob = loose(five, "HEAD~3:tasks.yaml")  # the ledger as '任务1启动' left it
+    kept = tmp_path / "kept"
+    shutil.move(blob, kept)
+    h = read(five.path)
+    assert h.available and not h.failed and not h.skipped
+    assert [e.commit.subject for e in h.entries] == ["建立台账", "任务2启动", "任务1完成", "任务3启动"]
+    assert [(u.commit.subject, u.file) for u in h.unreadable] == [("任务1启动", "tasks.yaml")]
+    assert h.unreadable[0].reason == f"missing object {blob.parent.name}{blob.name}"
+    # the next version is compared with the last one read: both tasks' moves show there
+    assert [describe(c) for c in h.entries[1].changes] == ["状态：未启动 → 进行中", "状态：未启动 → 进行中"]
+    assert [describe(c) for c in h.entries[2].changes] == ["状态：进行中 → 已完成"]
+    assert "missing" not in capfd.readouterr().err
+    # once the object is back (a fetch, a restore), the next read is whole again: nothing wrong was cached
+    shutil.move(kept, blob)
+    assert summary(read(five.path)) == whole
+
+
+def test_a_missing_first_version_still_leaves_the_rest(five: GitProject) -> None:
+    loose(five, "HEAD~4:tasks.yaml").unlink()  # git log --follow needs it to look for a rename: it fails
+    h = read(five.path)
+    assert not h.failed
+    assert [u.commit.subject for u in h.unreadable] == ["建立台账"]
+    assert [e.commit.subject for e in h.entries] == ["任务1启动", "任务2启动", "任务1完成", "任务3启动"]
+    assert [describe(c) for c in h.entries[0].changes] == ["新增任务"] * 3  # compared with no ledger
+
+
+def test_a_damaged_blob_is_named_with_gits_words_and_git_says_nothing_on_the_terminal(
+        five: GitProject, capfd: pytest.CaptureFixture[str]) -> None:
+    blob = loose(five, "HEAD~2:tasks.yaml")
+    blob.chmod(0o644)
+    blob.write_bytes(b"not zlib at all")
+    h = read(five.path)
+    assert not h.failed
+    assert [u.commit.subject for u in h.unreadable] == ["任务2启动"]
+    assert "inflate" in h.unreadable[0].reason or "corrupt" in h.unreadable[0].reason, h.unreadable[0].reason
+    assert [e.commit.subject for e in h.entries] == ["建立台账", "任务1启动", "任务1完成", "任务3启动"]
+    assert capfd.readouterr().err == ""
+
+
+def test_a_history_git_cannot_read_at_all_is_marked_failed_not_empty(five: GitProject) -> None:
+    for rev in ("HEAD~4", "HEAD~3", "HEAD~2", "HEAD~1", "HEAD"):
+        loose(five, f"{rev}:tasks.yaml").unlink()
+    h = read(five.path)
+    assert h.available and not h.entries and len(h.unreadable) == 5
+    assert h.failed.startswith("none of the 5 versions could be read from git; ")
+
+    loose(five, "HEAD~2").unlink()  # a commit object gone: git log itself fails
+    h = read(five.path)
+    assert h.available and not h.entries
+    assert "Could not read" in h.failed or "bad object" in h.failed, h.failed
+
+
+def test_a_build_with_a_missing_blob_does_not_claim_there_is_no_history(five: GitProject, tmp_path: Path) -> None:
+    loose(five, "HEAD~3:tasks.yaml").unlink()
+    done = run_build(five.path, tmp_path / "site")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    text = done.page("changelog/index.html")
+    assert "暂无历史记录" not in text and "任务3启动" in text and "任务2启动" in text
