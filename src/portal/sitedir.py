@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import os
 import shutil
 import sys
@@ -28,6 +27,11 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: builds are not serialised there
+    fcntl = None  # type: ignore[assignment]
 
 #: User-facing messages (to be moved into portal.i18n).
 MESSAGES: dict[str, dict[str, str]] = {
@@ -140,7 +144,10 @@ def _umask() -> int:
 @contextlib.contextmanager
 def _locked(site_dir: Path, lang: str, wait: float, say: Callable[[str], None]) -> Iterator[None]:
     """Hold the folder's lock file (flock, released by the kernel when the process dies, however it dies)."""
-    fd = os.open(lock_path(site_dir), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(lock_path(site_dir), os.O_RDWR | os.O_CREAT, 0o666)  # not inherited (PEP 446)
     try:
         deadline = time.monotonic() + wait
         told = False

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import logging
 import os
@@ -27,6 +26,11 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: no lock, as before the lock was added
+    fcntl = None  # type: ignore[assignment]
 
 #: User-facing log lines (to be moved into portal.i18n).
 MESSAGES: dict[str, dict[str, str]] = {
@@ -140,7 +144,7 @@ class Cache:
     def _open(self, path: Path, wait: float) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o666)  # not inherited (PEP 446)
         except OSError as err:
             self._without("cache_unwritable", err.strerror or str(err))
             return
@@ -242,6 +246,8 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _flock(fd: int, wait: float) -> bool:
+    if fcntl is None:
+        return True
     deadline = time.monotonic() + wait
     while True:
         try:
