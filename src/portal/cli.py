@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -169,29 +167,27 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Build into a sibling temporary folder, then replace the site folder in two renames."""
+    """Build into a temporary folder beside the site, then swap it in (portal.sitedir): the old site stays
+    whole until the new one is complete, and stays as it was when the build fails."""
     from portal.build import BuildFailed, build_site
+    from portal.sitedir import SiteDirError, publish
 
     config_file = Path(args.config_file).resolve()
     site_dir = Path(args.site_dir or config_file.parent / "site").resolve()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
     try:
-        build_site(config_file, tmp, strict=args.strict, verbose=args.verbose)
+        lang = read_config(config_file).lang
+    except (LedgerError, OSError):
+        lang = "zh"  # the build itself says what is wrong with the settings
+    try:
+        publish(site_dir, lambda tmp: build_site(config_file, tmp, strict=args.strict, verbose=args.verbose),
+                lang=lang)
     except BuildFailed as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         if str(exc):
             print(exc, file=sys.stderr)
         return 1
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = site_dir.with_name(f".{site_dir.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if site_dir.exists():
-        os.replace(site_dir, old)
-    os.replace(tmp, site_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    except SiteDirError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     print(f"site: {site_dir}")
     return 0
 

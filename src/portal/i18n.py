@@ -78,6 +78,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verify_files_changed": "{month}：文件与 {sums} 不符（发布后被改动）",
         "verify_failed": "快照校验未通过",
         "verify_ok": "全部快照与发布记录一致",
+        # the site folder, the history cache, git (faults of the machine)
+        "site_busy_wait": "另一个构建（进程 {pid}）正在生成 {site}，等待它结束（最多 {seconds} 秒）……",
+        "site_busy": "另一个构建（进程 {pid}）正在生成 {site}，等待 {seconds} 秒后仍未结束：请稍后再试。"
+        "原网站保持不变。",
+        "site_no_space": "构建失败：磁盘空间不足，无法写入 {path}。原网站保持不变，临时文件已删除；"
+        "请清理磁盘后重试。",
+        "site_os_error": "构建失败：{path}：{reason}。原网站保持不变，临时文件已删除。",
+        "reason_EACCES": "没有权限",
+        "reason_EPERM": "不允许的操作",
+        "reason_EROFS": "所在的文件系统是只读的",
+        "reason_EIO": "磁盘读写出错",
+        "reason_ENAMETOOLONG": "路径太长",
+        "reason_ENOTDIR": "路径中有一段不是文件夹",
+        "cache_set_aside": "portal: 历史缓存 {path} 无法使用（{reason}），已改名为 {aside} 并重新建立",
+        "cache_busy": "portal: 历史缓存 {path} 正被另一个构建使用（等待 {seconds} 秒仍未释放），本次不用缓存读取历史",
+        "cache_unwritable": "portal: 历史缓存 {path} 无法写入（{reason}），本次不用缓存读取历史",
+        "cache_failed": "portal: 历史缓存 {path} 出错（{reason}），本次余下部分不用缓存",
+        "history_failed": "无法读取台账的 git 历史（{reason}）：更新日志、变更记录和进度变化暂缺。"
+        "请检查仓库是否完整（git fsck）",
+        "history_unreadable": "portal: 提交 {commit} 中的 {file} 无法从 git 读取（{reason}），已跳过",
         "archive_busy": "另一个进程正在发布月度快照，等待 {seconds} 秒仍未结束：请等它完成后再试",
         "archive_waiting": "另一个进程正在发布月度快照，等待它完成……",
         "archive_index_bad": "快照发布记录 {file} 无法读取（{reason}）："
@@ -169,6 +189,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verify_files_changed": "{month}: files differ from {sums} (changed after publication)",
         "verify_failed": "snapshot check failed",
         "verify_ok": "every snapshot matches its record",
+        "site_busy_wait": "another build (process {pid}) is writing {site}; waiting for it to finish "
+        "(at most {seconds} s)…",
+        "site_busy": "another build (process {pid}) is writing {site} and has not finished after {seconds} s: "
+        "try again later. The published site is unchanged.",
+        "site_no_space": "build failed: no space left on the disk to write {path}. The published site is "
+        "unchanged and the temporary files were removed; free some space and try again.",
+        "site_os_error": "build failed: {path}: {reason}. The published site is unchanged and the temporary "
+        "files were removed.",
+        "cache_set_aside": "portal: the history cache {path} cannot be used ({reason}); renamed to {aside} and "
+        "made anew",
+        "cache_busy": "portal: the history cache {path} is in use by another build (not released after "
+        "{seconds} s); reading the history without it",
+        "cache_unwritable": "portal: the history cache {path} cannot be written ({reason}); reading the history "
+        "without it",
+        "cache_failed": "portal: the history cache {path} failed ({reason}); going on without it",
+        "reason_EACCES": "",
+        "reason_EPERM": "",
+        "reason_EROFS": "",
+        "reason_EIO": "",
+        "reason_ENAMETOOLONG": "",
+        "reason_ENOTDIR": "",
+        "history_failed": "the ledger's git history cannot be read ({reason}): the changelog, the task histories "
+        "and the progress chart are missing; check the repository (git fsck)",
+        "history_unreadable": "portal: {file} in commit {commit} cannot be read from git ({reason}); skipped",
         "archive_busy": "another process is publishing a monthly snapshot and has not finished in {seconds} s: "
         "try again when it is done",
         "archive_waiting": "another process is publishing a monthly snapshot; waiting for it to finish…",
@@ -312,6 +356,9 @@ LABELS: dict[str, dict[str, str]] = {
         "by_week": "按周统计",
         "by_month": "按月统计",
         "no_history": "暂无历史记录：台账尚未提交到 git 仓库。",
+        "history_failed_page": "无法读取台账的 git 历史（{reason}），以下记录不完整。"
+        "请检查仓库是否完整（git fsck）。",
+        "unreadable_versions": "以下版本无法从 git 读取（对象缺失或损坏），已跳过：",
         "shallow": "当前仓库是浅克隆（shallow clone），更早的历史不可见，以下记录不完整。"
         "在 GitLab CI 中设置 GIT_DEPTH: 0 即可读取完整历史。",
         "skipped": "以下版本无法解析，已跳过：",
@@ -523,6 +570,10 @@ LABELS: dict[str, dict[str, str]] = {
         "by_week": "week by week",
         "by_month": "month by month",
         "no_history": "No history yet: the ledger has not been committed to a git repository.",
+        "history_failed_page": "The ledger's git history cannot be read ({reason}); what follows is incomplete. "
+        "Check the repository (git fsck).",
+        "unreadable_versions": "These versions cannot be read from git (objects missing or damaged) and were "
+        "skipped:",
         "shallow": "This is a shallow clone: older history is not visible and the record below is incomplete. "
         "Set GIT_DEPTH: 0 in GitLab CI to read the whole history.",
         "skipped": "These versions do not parse and were skipped:",

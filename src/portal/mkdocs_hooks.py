@@ -189,7 +189,12 @@ def _history(cfg: PortalConfig, ledger: model.Ledger) -> History:
     if history.shallow:
         log.info("portal: shallow clone, the changelog shows only the history fetched; set GIT_DEPTH: 0")
     for skipped in history.skipped:
-        log.info(f"portal: skipped {skipped.commit.sha[:8]} ({skipped.file}): {skipped.message}")
+        log.info(f"portal: skipped {skipped.commit.sha[:8]} ({skipped.file}): {printable(skipped.message)}")
+    for lost in history.unreadable:
+        log.info(message(cfg.lang, "history_unreadable", {"commit": lost.commit.sha[:8], "file": lost.file,
+                                                          "reason": printable(lost.reason)}))
+    if history.failed:  # a warning: --strict builds stop rather than publish a site without its history
+        log.warning(message(cfg.lang, "history_failed", {"reason": printable(history.failed)}))
     return history
 
 

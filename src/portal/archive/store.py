@@ -9,7 +9,6 @@ static site with a ``SHA256SUMS`` file that anyone can check with ``sha256sum
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -21,6 +20,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from portal.i18n import format_month, label, message
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: publications are not serialised there
+    fcntl = None  # type: ignore[assignment]
 
 INDEX = "index.json"
 SUMS = "SHA256SUMS"
@@ -47,6 +51,9 @@ def archive_lock(lock_file: Path, *, exclusive: bool, lang: str = "zh", wait: fl
     then gives up with :class:`ArchiveBusy`. Where the lock file cannot be created (a read-only checkout),
     readers go on without it: nobody can publish there either.
     """
+    if fcntl is None:
+        yield
+        return
     try:
         lock_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)

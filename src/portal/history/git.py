@@ -8,9 +8,11 @@ blobs. Nothing here parses YAML or compares versions: see versions and changes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +86,13 @@ def iterate_file_versions(root: Path, path: str, rev: str = "HEAD") -> Iterator[
     """
     if head(root) is None:
         return
-    out = git(root, "log", rev, "--follow", "-M", "--raw", "-c", "--no-abbrev", "--encoding=UTF-8",
-              f"--format=%x00%x1e{LOG_FORMAT}", "--", path)
+    common = ("--raw", "-c", "--no-abbrev", "--encoding=UTF-8", f"--format=%x00%x1e{LOG_FORMAT}", "--", path)
+    try:
+        out = git(root, "log", rev, "--follow", "-M", *common)
+    except GitError:
+        # A blob git cannot read (missing, damaged) stops the similarity check of --follow, and with it the whole
+        # log. Exact renames are found by object id alone: follow those, and let the blob be reported when read.
+        out = git(root, "log", rev, "--follow", "-M100%", *common)
     versions = [v for v in (_parse_record(r) for r in out.split(RECORD)[1:]) if v is not None]
     yield from reversed(versions)
 
@@ -117,27 +124,59 @@ def _blob(sha: str) -> str | None:
 
 
 class Blobs:
-    """Blob contents through one long-running ``git cat-file --batch``."""
+    """Blob contents through one long-running ``git cat-file --batch``.
+
+    An object git cannot give (missing from the repository, or damaged) raises GitError for that object only:
+    the next read goes on, with a new ``git cat-file`` if the last one stopped. git's own complaints are kept
+    for the message rather than printed.
+    """
 
     def __init__(self, root: Path) -> None:
-        self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE)
+        self._root = root
+        # a file, not a pipe, so that git never blocks on what it says; closed by close()
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
+        self._proc = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(["git", "cat-file", "--batch"], cwd=self._root, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=self._errors)
 
     def read(self, sha: str) -> bytes:
+        if self._proc.poll() is not None:  # stopped on an earlier object: a new one for the rest
+            self._proc = self._start()
         assert self._proc.stdin and self._proc.stdout
-        self._proc.stdin.write(sha.encode() + b"\n")
-        self._proc.stdin.flush()
-        header = self._proc.stdout.readline().split()
-        if len(header) < 3 or header[1] == b"missing":
-            raise GitError(f"missing object {sha}")
-        data = self._proc.stdout.read(int(header[2]))
-        self._proc.stdout.read(1)  # the newline after the contents
-        return data
+        seen = self._errors.seek(0, 2)
+        try:
+            self._proc.stdin.write(sha.encode() + b"\n")
+            self._proc.stdin.flush()
+            header = self._proc.stdout.readline().split()
+            data = self._proc.stdout.read(int(header[2])) if len(header) == 3 and header[2].isdigit() else b""
+            if len(header) == 3 and len(data) == int(header[2]):
+                self._proc.stdout.read(1)  # the newline after the contents
+                return data
+        except OSError:  # git stopped: a broken pipe
+            header = []
+        if not header or header[-1] != b"missing":
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=5)
+        said = self._said(seen)
+        if len(header) == 2 and header[1] == b"missing":
+            raise GitError(f"missing object {sha}" + (f" ({said})" if said else ""))
+        raise GitError(f"cannot read object {sha}: {said or 'git cat-file stopped'}")
+
+    def _said(self, since: int) -> str:
+        """What git wrote to stderr since ``since``, on one line."""
+        self._errors.seek(since)
+        lines = self._errors.read(4000).decode("utf-8", "replace").split("\n")
+        self._errors.seek(0, 2)
+        return "; ".join(line.strip() for line in lines if line.strip())
 
     def close(self) -> None:
         if self._proc.stdin:
-            self._proc.stdin.close()
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
         self._proc.wait()
+        self._errors.close()
 
     def __enter__(self) -> Blobs:
         return self

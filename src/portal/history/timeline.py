@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from portal.config import PortalConfig
 from portal.deadlines.calendar import month_end
+from portal.history.cache import Cache
 from portal.history.changes import Change, diff_states
 from portal.history.git import Blobs, Commit, FileVersion, GitError, is_shallow, iterate_file_versions, repo_root
-from portal.history.versions import Cache, LedgerState, StateReader, VersionError
+from portal.history.versions import LedgerState, StateReader, VersionError
 from portal.ledger.fields import task_from_fields
 from portal.survey import count_at
 
@@ -46,6 +47,16 @@ class Skipped:
 
 
 @dataclass(slots=True)
+class Unreadable:
+    """A version git could not give (its object missing from the repository, or damaged): left out, and the
+    history goes on from the other versions. Not cached: once the object is back, the next build reads it."""
+
+    file: str
+    commit: Commit
+    reason: str  # git's words
+
+
+@dataclass(slots=True)
 class Point:
     """Counts at the end of a week or month."""
 
@@ -58,10 +69,14 @@ class Point:
 
 @dataclass(slots=True)
 class History:
-    available: bool = False  # a git work tree in which the ledger was committed
+    available: bool = False  # a git work tree in which the ledger was committed (or whose history failed)
     shallow: bool = False
     entries: list[Entry] = field(default_factory=list)  # oldest first
     skipped: list[Skipped] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)  # oldest first
+    #: why the history could not be read at all ("" when it could): git failed, or no version could be read.
+    #: Never "not committed yet": then ``available`` is False and this is empty.
+    failed: str = ""
     points: list[Point] = field(default_factory=list)
     granularity: str = "month"
     timezone: str = "Asia/Shanghai"
@@ -100,7 +115,7 @@ def load_history(cfg: PortalConfig, timezone: str, progress: Progress | None = N
     history = History(timezone=timezone)
     if root is None:
         return history
-    cache = Cache(cfg.path(cfg.cache_dir) / "history.sqlite" if cfg.cache_dir else None)
+    cache = Cache(cfg.path(cfg.cache_dir) / "history.sqlite" if cfg.cache_dir else None, lang=cfg.lang)
     try:
         with Blobs(root) as blobs:
             walker = _Walker(StateReader(cache), cache, blobs, history)
@@ -110,12 +125,15 @@ def load_history(cfg: PortalConfig, timezone: str, progress: Progress | None = N
             todo = sum(len(v) for v in versions.values())
             for rel, file_versions in versions.items():
                 walker.walk(rel, file_versions, progress, todo)
-            history.available = bool(history.entries or history.skipped)
+            history.available = bool(history.entries or history.skipped or history.unreadable)
+            if history.unreadable and not (history.entries or history.skipped):
+                first = history.unreadable[0]
+                history.failed = f"{first.commit.sha[:8]}: {first.reason}"  # no version could be read
             history.shallow = is_shallow(root)
             history.points = walker.points(versions)
             history.granularity = walker.granularity
-    except GitError:
-        return History(timezone=timezone)
+    except (GitError, OSError) as err:  # git itself failed (a damaged repository, git gone): say so, never
+        return History(available=True, timezone=timezone, failed=str(err) or type(err).__name__)  # "no history"
     finally:
         cache.close()
     history.entries.sort(key=lambda e: (e.commit.date, e.commit.sha))
@@ -152,8 +170,13 @@ class _Walker:
             key = f"v{CACHE_VERSION}:{version.commit.sha}:{version.blob}"
             cached = self.cache.get(key)
             if cached is None:
-                cached = self._changes(version, last_good)
-                self.cache.put(key, cached)
+                try:
+                    cached, exact = self._changes(version, last_good)
+                except GitError as err:  # this version's object cannot be read: go on without it
+                    self.history.unreadable.append(Unreadable(file, version.commit, str(err)))
+                    continue
+                if exact:  # compared with a stand-in for an unreadable parent: read again once it is back
+                    self.cache.put(key, cached)
             if "error" in cached:
                 self.history.skipped.append(Skipped(file, version.commit, cached["error"]))
                 continue
@@ -161,22 +184,26 @@ class _Walker:
             last_good = version.blob
         self.cache.commit()
 
-    def _changes(self, version: FileVersion, last_good: str | None) -> dict[str, object]:
+    def _changes(self, version: FileVersion, last_good: str | None) -> tuple[dict[str, object], bool]:
+        """The version's changes, and whether they are exact (every parent read); GitError when the version
+        itself cannot be read."""
         file = version.path  # messages name the file as it was called in that commit
         try:
             new = self.state(version.blob, file)
         except VersionError as err:
-            return {"error": str(err)}
+            return {"error": str(err)}, True
         diffs = []
+        exact = True
         for parent in version.parent_blobs or (None,):
             try:
                 old = self.state(parent, file)
-            except VersionError:  # a parent that does not parse: compare with the last version that did
-                old = self.state(last_good, file)
+            except (VersionError, GitError) as err:  # a parent that does not parse, or that git cannot give:
+                old = self.state(last_good, file)  # compare with the last version that was read
+                exact = exact and isinstance(err, VersionError)
             diffs.append(diff_states(old, new))
         # a merge keeps only what it changed relative to every parent (its own conflict resolution)
         common = set.intersection(*({_key(c) for c in d} for d in diffs))
-        return {"changes": [c.to_json() for c in diffs[0] if _key(c) in common]}
+        return {"changes": [c.to_json() for c in diffs[0] if _key(c) in common]}, exact
 
     def points(self, versions: dict[str, list[FileVersion]]) -> list[Point]:
         """Done, in progress and overdue at each week's or month's end, summed over the ledgers.
@@ -210,6 +237,8 @@ class _Walker:
                 state = self.state(blob, file)
             except VersionError:
                 return {}
+            except GitError:
+                return {}  # not cached: counted once the object is back
             tasks = [task_from_fields(t.data) for t in (state.tasks.values() if state else [])]
             counts = count_at(tasks, when)  # the survey's counting rule, on this version at this date
             cached = {"total": counts.total, "overdue": counts.overdue, **counts.by_status}

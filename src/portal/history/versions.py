@@ -15,11 +15,10 @@ import datetime as dt
 import hashlib
 import json
 import re
-import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from portal.history.cache import Cache
 from portal.ledger import model
 from portal.ledger.fields import task_fields
 from portal.ledger.load import read_plan
@@ -58,37 +57,6 @@ def digest(data: object) -> str:
     """A stable hash of JSON data: equal data, equal digest, across runs and machines."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-class Cache:
-    """A small key-value store on disk (sqlite), or in memory when no path is given."""
-
-    def __init__(self, path: Path | None = None) -> None:
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path) if path else ":memory:")
-        self._db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        self._mem: dict[str, Any] = {}
-
-    def get(self, key: str) -> Any:
-        if key in self._mem:
-            return self._mem[key]
-        row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        value = json.loads(row[0]) if row else None
-        if value is not None:
-            self._mem[key] = value
-        return value
-
-    def put(self, key: str, value: Any) -> None:
-        self._mem[key] = value
-        self._db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, json.dumps(value, ensure_ascii=False)))
-
-    def commit(self) -> None:
-        self._db.commit()
-
-    def close(self) -> None:
-        self._db.commit()
-        self._db.close()
 
 
 @dataclass(slots=True)
