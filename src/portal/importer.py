@@ -68,6 +68,7 @@ Nothing is dropped silently: every non-empty line ends up in a field or in ``rep
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import unicodedata
@@ -164,7 +165,13 @@ def _from_markdown(line: str) -> str:
         return ""
     line = _MD_PREFIX.sub("", line)
     line = _MD_EMPHASIS.sub(r"\2", line)
-    return re.sub(r"\s+#+\s*$", "", line)
+    # Closing marks of an ATX heading ("## 标题 ##"): hashes after a space, at the end. Done with rstrip, not the
+    # regex \s+#+\s*$, which backtracks quadratically on a long run of spaces.
+    stripped = line.rstrip()
+    core = stripped.rstrip("#")
+    if core != stripped and core != core.rstrip():
+        return core.rstrip()
+    return line
 
 
 # --- .docx -----------------------------------------------------------------------------------------------------------
@@ -505,11 +512,14 @@ def _classify(items: list[tuple[int, str]], split_inline: bool) -> list[_Entry]:
 def _split_run_on(entry: _Entry, last: dict[str, int]) -> list[_Entry]:
     """'深入学习…。（1）4月份…（2）坚持…' -> the item and one entry per sub-task continuing the count."""
     cuts: list[tuple[int, int, str, str, int]] = []  # (start, end, style, number, value)
-    for m in _INLINE_RE.finditer(entry.text):
-        before = entry.text[: m.start()].rstrip()
+    text = entry.text
+    for m in _INLINE_RE.finditer(text):
+        k = m.start()  # the last character before the number, spaces skipped (no slice: a slice per match is quadratic)
+        while k > 0 and text[k - 1].isspace():
+            k -= 1
         style = "circled" if m["c"] else "ar_paren"
         allowed = _INLINE_AFTER + ("：:" if style == "ar_paren" else "")
-        if before and before[-1] not in allowed:
+        if k > 0 and text[k - 1] not in allowed:
             continue
         value = _number_value(m["p"] or m["e"] or m["c"])
         if value not in (1, last.get(style, 0) + 1):
@@ -595,15 +605,16 @@ def _deadline(text: str, year: int) -> tuple[str | list[str] | None, list[str]]:
     """(the deadline field from the phrases in ``text``, ongoing words left out as not in the first sentence)."""
     first = re.search(r"[。；;\n]", text)
     first_end = first.end() if first else len(text)
-    found: list[str] = []
+    found: dict[str, None] = {}  # distinct phrases in text order (a dict: a list's `in` is quadratic)
     skipped: list[str] = []
     for start, end, part in find_deadline_phrases(text, year):
         phrase = text[start:end]
         if part.kind == "ongoing" and start >= first_end:
             skipped.append(phrase)
-        elif phrase not in found:
-            found.append(phrase)
-    value: str | list[str] | None = found[0] if len(found) == 1 else (found or None)
+        else:
+            found.setdefault(phrase)
+    phrases = list(found)
+    value: str | list[str] | None = phrases[0] if len(phrases) == 1 else (phrases or None)
     return value, skipped
 
 
@@ -639,13 +650,31 @@ def _assign_task_ids(refs: list[_TaskRef], notes: list[str]) -> None:
         ref.task["id"] = task_id
 
 
-def _unique_id(base: str, used: set[str]) -> str:
-    """``base``, or base + b, c … when a repeated printed number would give the same id twice."""
-    candidate, suffix = base, ord("b")
+class _UsedIds(set[str]):
+    """The ids given so far, and for each base the next suffix to try: n repeats of one number cost O(n), not O(n²)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.next_suffix: dict[str, int] = {}
+
+
+def _unique_id(base: str, used: _UsedIds) -> str:
+    """``base``, or base + b, c … z, then base_27, base_28 … when a repeated printed number would give the same id."""
+    k = used.next_suffix.get(base, 0)
+    candidate = _suffixed(base, k)
     while candidate in used:
-        candidate, suffix = f"{base}{chr(suffix)}", suffix + 1
+        k += 1
+        candidate = _suffixed(base, k)
+    used.next_suffix[base] = k + 1
     used.add(candidate)
     return candidate
+
+
+def _suffixed(base: str, k: int) -> str:
+    """The k-th candidate for an id: base, base+b … base+z, then base_27 … (ids allow letters, digits, . - _)."""
+    if k == 0:
+        return base
+    return f"{base}{chr(ord('a') + k)}" if k <= 25 else f"{base}_{k + 1}"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -663,11 +692,13 @@ class _Ctx:
     year: int
     report: ImportReport
     refs: list[_TaskRef] = field(default_factory=list)
-    used_ids: set[str] = field(default_factory=set)
+    used_ids: _UsedIds = field(default_factory=_UsedIds)
+    unplaced_lines: set[int] = field(default_factory=set)  # the lines in report.unplaced, to look up in O(1)
 
     def unplace(self, entry: _Entry, raw: dict[int, str], note: str = "") -> None:
         """Record a line that goes nowhere (once per source line), with a note when there is something to say."""
-        if all(line != entry.line for line, _ in self.report.unplaced):
+        if entry.line not in self.unplaced_lines:
+            self.unplaced_lines.add(entry.line)
             self.report.unplaced.append((entry.line, raw[entry.line]))
         if note:
             self.report.notes.append(f"第 {entry.line} 行：{note}")
@@ -860,10 +891,10 @@ def _section(node: _Node, sid: str, raw: dict[int, str], ctx: _Ctx) -> dict[str,
         ctx.unplace(e, raw, "完成时限写在板块上而不是任务上，未导入")
     subs: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
-    ids = _child_ids([c for c in node.children if c.children], sid + "-", ctx)
+    ids = iter(_child_ids([c for c in node.children if c.children], sid + "-", ctx))
     for child in node.children:
         if child.children:
-            subs.append(_section(child, ids.pop(0), raw, ctx))
+            subs.append(_section(child, next(ids), raw, ctx))
         else:
             tasks.append(_task(child, sid, node, raw, ctx))
     if subs:
@@ -931,14 +962,21 @@ def _aspect_scopes(entries: list[_Entry], problems: set[int]) -> list[tuple[int,
             rank.setdefault(e.style, len(rank))
     scopes: list[tuple[int, int]] = []
     start: int | None = None
+    ordered = sorted(problems)
     for i, e in enumerate([*entries, _Entry(0, "num", "")]):  # a sentinel closes the last one
         same = e.style == style and i not in problems
         higher = e.kind == "num" and rank.get(e.style, -1) < rank[style]
         if e.kind == "num" and (same or higher):
-            if start is not None and any(start < j < i for j in problems):
+            if start is not None and _any_between(ordered, start, i):
                 scopes.append((start, i))
             start = i if same else None
     return scopes
+
+
+def _any_between(ordered: list[int], low: int, high: int) -> bool:
+    """Whether a number of the sorted list lies strictly between low and high (a bisection, not a scan)."""
+    k = bisect.bisect_right(ordered, low)
+    return k < len(ordered) and ordered[k] < high
 
 
 def _aspect(header: _Entry | None, body: list[tuple[int, _Entry]], problems: set[int], raw: dict[int, str],
