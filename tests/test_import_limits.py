@@ -7,16 +7,31 @@ what the quadratic code took on the same input (figures in the comments).
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import resource
+import subprocess
 import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import FIGURES
-from portal.importer import chinese_number, import_file, import_plan, read_document
+from conftest import FIGURES, PORTAL
+from portal import importer
+from portal.importer import (
+    ImportFailed,
+    chinese_number,
+    format_number,
+    import_file,
+    import_plan,
+    read_document,
+)
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def timed(action):  # type: ignore[no-untyped-def]
@@ -112,3 +127,243 @@ def test_markdown_line_with_a_long_run_of_spaces_is_read_at_once(tmp_path: Path)
     lines, seconds = timed(lambda: read_document(path))
     assert lines[-1] == "1.任务" + " " * 60_000 + "x"
     assert seconds < 5, seconds  # 26 s with the regex \s+#+\s*$ (it backtracks over the spaces)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Size: refused before reading
+# ---------------------------------------------------------------------------------------------------------------------
+
+MEMORY_LIMIT = 1024**3  # address space of the `portal import` processes below: 1 GiB
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def portal_import(source: Path, *args: str, timeout: float = 60) -> tuple[subprocess.CompletedProcess[str], float]:
+    """`portal import SOURCE -o SOURCE.yaml` in a process limited to 1 GiB of address space and ``timeout`` s."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    start = time.monotonic()
+    done = subprocess.run([str(PORTAL), "import", str(source), "-o", str(source) + ".yaml", "--year", "2020", *args],
+                          cwd=source.parent, env=env, capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=_limit_memory)
+    return done, time.monotonic() - start
+
+
+def assert_refused(source: Path, done: subprocess.CompletedProcess[str], *needles: str) -> None:
+    """Exit code 1, one Chinese message naming the file, no traceback, nothing written."""
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr[-2000:]
+    assert source.name in done.stderr and CHINESE.search(done.stderr), done.stderr
+    for needle in needles:
+        assert needle in done.stderr, (needle, done.stderr)
+    assert not Path(str(source) + ".yaml").exists()
+    assert not list(source.parent.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(("name", "size", "shown", "limit"), [
+    ("huge.txt", 5 * 1024**3, "5 GiB", "10 MiB"),
+    ("huge.md", 11 * 1024**2, "11 MiB", "10 MiB"),
+    ("huge.docx", 200 * 1024**2, "200 MiB", "50 MiB"),
+])
+def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path, name: str, size: int, shown: str,
+                                                           limit: str) -> None:
+    source = tmp_path / name
+    with source.open("wb") as f:  # sparse: as large as it says, without the disk space
+        f.truncate(size)
+    done, seconds = portal_import(source)
+    assert_refused(source, done, "文件过大", f"有 {shown}", f"上限 {limit}", "拆分")
+    assert seconds < 20, seconds  # reading 5 GiB of zeros would not fit in 1 GiB of memory
+
+
+def test_a_file_larger_than_it_said_is_read_no_further_than_the_limit(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # /proc files say they are empty and are not: the size looked up before reading cannot be trusted alone
+    maps = Path("/proc/self/maps")
+    if not maps.exists() or maps.stat().st_size != 0:
+        pytest.skip("needs Linux /proc")
+    source = tmp_path / "plan.txt"
+    source.symlink_to(maps)
+    monkeypatch.setattr(importer, "MAX_TEXT_BYTES", 100)
+    with pytest.raises(ImportFailed) as info:
+        read_document(source)
+    assert str(info.value).startswith("文件过大：plan.txt 的内容超过导入上限 100 字节（读取时才发现"), info.value
+    assert "拆分" in str(info.value)
+
+
+def test_what_is_not_a_regular_file_is_refused_without_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # reading it would wait for a writer for ever
+    done, _ = portal_import(fifo, timeout=30)
+    assert_refused(fifo, done, "不是普通文件", "管道")
+    folder = tmp_path / "folder.md"
+    folder.mkdir()
+    done, _ = portal_import(folder, timeout=30)
+    assert_refused(folder, done, "不是普通文件", "文件夹")
+    device = tmp_path / "zero.txt"
+    device.symlink_to("/dev/zero")  # endless
+    done, _ = portal_import(device, timeout=30)
+    assert_refused(device, done, "不是普通文件", "设备文件")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Word documents: a budget for what is decompressed, and for the text that comes out
+# ---------------------------------------------------------------------------------------------------------------------
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CT = "application/vnd.openxmlformats-officedocument.wordprocessingml"
+CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/word/document.xml" ContentType="{CT}.document.main+xml"/>'
+    f'<Override PartName="/word/styles.xml" ContentType="{CT}.styles+xml"/>'
+    f'<Override PartName="/word/numbering.xml" ContentType="{CT}.numbering+xml"/></Types>')
+PACKAGE_RELS = (f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{RT}/officeDocument" '
+                'Target="word/document.xml"/></Relationships>')
+DOCUMENT_RELS = (f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{RT}/styles" Target="styles.xml"/>'
+                 f'<Relationship Id="rId2" Type="{RT}/numbering" Target="numbering.xml"/></Relationships>')
+STYLES = f"<w:styles {W}/>"
+NUMBERING = f"<w:numbering {W}/>"
+PARAGRAPH = "<w:p><w:r><w:t>{}</w:t></w:r></w:p>"
+DOCUMENT = f"<w:document {W}><w:body>{{}}</w:body></w:document>"
+PLAN = PARAGRAPH.format("2020年工作方案") + PARAGRAPH.format("1.深入学习。")
+
+
+# the opening and closing of each part that a test blows up, paragraphs in between
+BOMB_ENDS = {
+    "word/document.xml": (f"<w:document {W}><w:body>", "</w:body></w:document>"),
+    "word/styles.xml": (f"<w:styles {W}>", "</w:styles>"),
+    "word/numbering.xml": (f"<w:numbering {W}>", "</w:numbering>"),
+    "word/_rels/document.xml.rels": (DOCUMENT_RELS.removesuffix("</Relationships>"), "</Relationships>"),
+}
+
+
+def write_docx(path: Path, document: str = DOCUMENT.format(PLAN), numbering: str = NUMBERING,
+               bomb: tuple[str, int] | None = None) -> Path:
+    """A .docx made by hand (python-docx could not make the bad ones); ``bomb``: (part, bytes) to blow up."""
+    parts = {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": PACKAGE_RELS, "word/document.xml": document,
+             "word/_rels/document.xml.rels": DOCUMENT_RELS, "word/styles.xml": STYLES, "word/numbering.xml": numbering}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, text in parts.items():
+            if bomb and bomb[0] == name:
+                _write_bomb(archive, name, bomb[1])
+            else:
+                archive.writestr(name, text)
+    return path
+
+
+def _write_bomb(archive: zipfile.ZipFile, name: str, size: int) -> None:
+    """A part of some ``size`` bytes of well-formed XML, streamed in (it compresses about 300:1)."""
+    head, tail = (end.encode() for end in BOMB_ENDS[name])
+    chunk = PARAGRAPH.format("深入学习贯彻，认真落实各项工作任务。").encode() * 10_000
+    with archive.open(name, "w", force_zip64=True) as stream:
+        stream.write(head)
+        for _ in range(-(-size // len(chunk))):  # at least size bytes
+            stream.write(chunk)
+        stream.write(tail)
+
+
+@pytest.fixture(scope="module")
+def gigabyte_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tester's bomb: a .docx of about 3 MB whose document.xml holds 1 GiB of paragraphs."""
+    return write_docx(tmp_path_factory.mktemp("bomb") / "bomb.docx", bomb=("word/document.xml", 1024**3))
+
+
+def test_a_docx_bomb_is_refused_by_its_declared_size(gigabyte_bomb: Path) -> None:
+    assert gigabyte_bomb.stat().st_size < 5 * 1024**2
+    done, seconds = portal_import(gigabyte_bomb)
+    # before: python-docx decompressed it all; 12 GB and a MemoryError for the tester, a traceback here
+    assert_refused(gigabyte_bomb, done, "Word 文件内容过大", "word/document.xml 解压后有 1 GiB", "上限 32 MiB", "拆分")
+    assert seconds < 20, seconds
+
+
+@pytest.mark.parametrize("part", ["word/styles.xml", "word/numbering.xml", "word/_rels/document.xml.rels"])
+def test_every_part_read_counts_against_the_budget(tmp_path: Path, part: str) -> None:
+    source = write_docx(tmp_path / "bomb.docx", bomb=(part, 40 * 1024**2))
+    done, _ = portal_import(source)
+    assert_refused(source, done, "Word 文件内容过大", f"{part} 解压后有 40", "上限 32 MiB")
+
+
+def test_parts_together_over_the_budget_are_refused(tmp_path: Path) -> None:
+    source = write_docx(tmp_path / "two.docx", bomb=("word/styles.xml", 20 * 1024**2))
+    # document.xml again, 20 MiB this time (zipfile warns of the duplicate name: the last one is read)
+    with zipfile.ZipFile(source, "a") as archive, pytest.warns(UserWarning, match="Duplicate name"):
+        _write_bomb(archive, "word/document.xml", 20 * 1024**2)
+    done, _ = portal_import(source)
+    assert_refused(source, done, "Word 文件内容过大", "上限 32 MiB")
+
+
+def test_a_part_that_gives_more_than_it_declared_is_cut_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Python's zipfile itself stops at the declared size (then fails on the checksum), so a stream that runs on is
+    # simulated: the importer counts what comes out rather than trust the header
+    source = write_docx(tmp_path / "liar.docx")
+    real_open = zipfile.ZipFile.open
+
+    def endless(self: zipfile.ZipFile, name: Any, *args: Any, **kwargs: Any) -> Any:
+        member = name.filename if isinstance(name, zipfile.ZipInfo) else name
+        if member == "word/document.xml":
+            return io.BytesIO(DOCUMENT.format(PARAGRAPH.format("甲") * 200_000).encode())
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", endless)
+    with pytest.raises(ImportFailed) as info:
+        read_document(source)
+    assert "word/document.xml 解压后比压缩包中声明的" in str(info.value) and "Word 文件内容过大" in str(info.value)
+
+
+def declare_size(path: Path, member: str, size: int) -> None:
+    """Make the archive's central directory say ``size`` for the uncompressed size of ``member``."""
+    data = bytearray(path.read_bytes())
+    name = member.encode()
+    at = data.rindex(b"PK\x01\x02")  # the central directory is at the end: walk back over its headers
+    while data[at + 46:at + 46 + len(name)] != name:
+        at = data.rindex(b"PK\x01\x02", 0, at)
+    data[at + 24:at + 28] = size.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+def test_a_part_that_lies_about_its_size_is_refused_within_bounds(tmp_path: Path) -> None:
+    # the central directory says 1 KiB for a document.xml of 64 MiB: zipfile reads 1 KiB and the checksum fails
+    source = write_docx(tmp_path / "liar.docx", bomb=("word/document.xml", 64 * 1024**2))
+    declare_size(source, "word/document.xml", 1024)
+    done, seconds = portal_import(source)
+    assert_refused(source, done, "不是有效的 Word 文件")
+    assert seconds < 20, seconds
+
+
+def test_word_numbers_cannot_multiply_the_text(tmp_path: Path) -> None:
+    # a number format whose text is 100,000 characters, on 200 paragraphs: 20 million characters from 200 KB
+    label = "条" * 100_000 + "%1."
+    numbering = (f'<w:numbering {W}><w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+                 f'<w:numFmt w:val="decimal"/><w:lvlText w:val="{label}"/></w:lvl></w:abstractNum>'
+                 '<w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num></w:numbering>')
+    numbered = ('<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+                "<w:r><w:t>任务</w:t></w:r></w:p>")
+    source = write_docx(tmp_path / "labels.docx", DOCUMENT.format(PLAN + numbered * 200), numbering)
+    with pytest.raises(ImportFailed) as info:
+        read_document(source)
+    assert str(info.value).startswith("Word 文件中的文字过多：labels.docx"), info.value
+    assert "拆分" in str(info.value)
+
+
+def test_word_counters_cannot_grow_a_number_without_end() -> None:
+    assert format_number(2_000_000_000, "upperLetter") == "2000000000"  # not 'Z' repeated 77 million times
+    assert format_number(2_000_000_000, "lowerRoman") == "2000000000"  # not two million 'm'
+    assert format_number(28, "upperLetter") == "BB" and format_number(1999, "upperRoman") == "MCMXCIX"
+
+
+def test_word_levels_past_the_ninth_are_not_read(tmp_path: Path) -> None:
+    # Word has levels 0-8. Were 3,000 levels read, every number would walk all the deeper counters
+    levels = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+                     f'<w:lvlText w:val="%1.{i}"/></w:lvl>' for i in range(3000))
+    numbering = (f'<w:numbering {W}><w:abstractNum w:abstractNumId="1">{levels}</w:abstractNum>'
+                 '<w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num></w:numbering>')
+    paragraphs = "".join(f'<w:p><w:pPr><w:numPr><w:ilvl w:val="{i % 3000}"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+                         f"<w:r><w:t>任务</w:t></w:r></w:p>" for i in range(60_000))
+    source = write_docx(tmp_path / "levels.docx", DOCUMENT.format(PLAN + paragraphs), numbering)
+    lines, seconds = timed(lambda: read_document(source))
+    assert lines[2:4] == ["1.0任务", "1.1任务"] and lines[11:13] == ["任务", "任务"]
+    assert seconds < 10, seconds

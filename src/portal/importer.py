@@ -6,11 +6,17 @@ lines into the data of a ledger file (``{"plan": ..., "sections": ...}``, the sh
 :func:`import_file` does both. Nothing here writes files.
 
 Reading
+    Regular files only, .txt / .md up to 10 MiB and .docx up to 50 MiB: the size is looked up
+    before reading and the file is never read past the limit (:data:`MAX_TEXT_BYTES`,
+    :data:`MAX_DOCX_BYTES`).
     .txt / .md in UTF-8 (with or without BOM), UTF-16 with BOM or GB18030, detected in that
     order; NUL bytes or control characters mean a binary file. .md loses heading marks,
     bullets, quotes and ``**`` emphasis. .docx paragraphs come in document order, table cells
     row by row, with Word's automatic numbering rendered into the text as a reader sees it
     (numPr of the paragraph or its style -> numbering.xml, counted per numId and level).
+    Of a .docx only the relationships, the document, its styles and numbering are decompressed,
+    32 MiB together at most (each part's declared size checked before it is opened, the bytes
+    counted as they come), and at most 10 Mi characters of text come out of it.
 
 Numbering
     一、 / （一） / 1. 1、 1． / （1） / ① (and ⑴ ⒈), full- or half-width, spaces allowed. The
@@ -70,9 +76,13 @@ from __future__ import annotations
 
 import bisect
 import io
+import os
+import posixpath
 import re
+import stat
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +115,18 @@ class ImportFailed(Exception):
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
+MiB = 1024 * 1024
+# A real plan is 20-50 KB of text; 10 MiB is a plan of some 50,000 tasks, and the ledger made from it stays within
+# the ledger's own limit (20 MiB). Larger files are refused before they are read.
+MAX_TEXT_BYTES = 10 * MiB
+# A .docx may carry pictures, which are never decompressed: only the parts read below count against the budget.
+MAX_DOCX_BYTES = 50 * MiB
+# The decompressed XML parts that are read (relationships, document, styles, numbering), all together. lxml needs
+# up to some 25 bytes of memory per byte of XML (a document of empty paragraphs), so this keeps a .docx under 1 GB.
+MAX_DOCX_XML_BYTES = 32 * MiB
+# The characters a .docx may give, paragraphs and Word's numbers together (a number format can repeat a long text
+# on every paragraph, so the XML budget alone does not bound the text).
+MAX_DOCX_TEXT_CHARS = 10 * MiB
 _MD_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$")
@@ -117,10 +139,7 @@ def read_document(path: Path) -> list[str]:
     if suffix not in TEXT_SUFFIXES and suffix != ".docx":
         shown = suffix or "（没有扩展名）"
         raise ImportFailed(f"不支持的文件类型 {shown}：请把文件另存为 .docx、.txt 或 .md 后再导入")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFailed(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+    data = _read_capped(path, MAX_DOCX_BYTES if suffix == ".docx" else MAX_TEXT_BYTES)
     if not data.strip():
         raise ImportFailed(f"文件是空的：{path.name}")
     if suffix == ".docx":
@@ -132,6 +151,49 @@ def read_document(path: Path) -> list[str]:
     if not any(line.strip() for line in lines):
         raise ImportFailed(f"文件中没有文字：{path.name}")
     return lines
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes: measured before reading, and never read further."""
+    try:
+        measured = os.stat(path)
+        _check_regular(path, measured.st_mode)
+        if measured.st_size > limit:
+            raise ImportFailed(_too_big(path.name, measured.st_size, limit))
+        # O_NONBLOCK: should the file be swapped for a pipe after the look above, opening it does not hang
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as stream:
+            _check_regular(path, os.fstat(stream.fileno()).st_mode)
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        raise ImportFailed(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+    if len(data) > limit:  # it grew since it was measured, or its size is not known before reading (/proc)
+        raise ImportFailed(_too_big(path.name, None, limit))
+    return data
+
+
+def _check_regular(path: Path, mode: int) -> None:
+    """ImportFailed unless ``mode`` is a regular file's: a pipe or a device would be read for ever."""
+    if stat.S_ISREG(mode):
+        return
+    kind = ("文件夹" if stat.S_ISDIR(mode) else "管道（FIFO）" if stat.S_ISFIFO(mode)
+            else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "套接字" if stat.S_ISSOCK(mode)
+            else "特殊文件")
+    raise ImportFailed(f"不是普通文件：{path.name} 是{kind}，无法导入。请导入保存在磁盘上的 .docx、.txt 或 .md 文件")
+
+
+def _too_big(name: str, size: int | None, limit: int) -> str:
+    told = (f"有 {_size(size)}，超过导入上限 {_size(limit)}" if size is not None
+            else f"的内容超过导入上限 {_size(limit)}（读取时才发现，文件可能正在被写入）")
+    return f"文件过大：{name} {told}。请把方案拆分成几个较小的文件（例如每个板块一个文件），分别导入"
+
+
+def _size(n: int) -> str:
+    """1.5 GiB, 10 MiB, 200 KiB, 12 字节."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", MiB), ("KiB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} 字节"
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -181,34 +243,97 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 # Parts of a paragraph whose text a reader does not see: properties, deleted or moved-away text, the fallback copy
 # of a text box (its mc:Choice twin is read).
 _SKIP_TAGS = {_W + "pPr", _W + "rPr", _W + "del", _W + "moveFrom", _MC_FALLBACK}
+_RT_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _RT_NUMBERING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
 _RT_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
 def _read_docx(data: bytes, name: str) -> list[str]:
-    """Lines of a Word document; ImportFailed when the file is not a readable .docx."""
-    import docx  # python-docx loads lxml: only pay for it when a .docx is read
-    from docx.opc.exceptions import PackageNotFoundError
-    from lxml.etree import XMLSyntaxError
+    """Lines of a Word document; ImportFailed when the file is not a readable .docx or holds too much.
+
+    Only the parts that carry text and numbering are decompressed (pictures never are), each within what is left of
+    :data:`MAX_DOCX_XML_BYTES`: its declared size is checked before it is opened, and the bytes that come out are
+    counted, so that a zip bomb is refused whatever its headers say.
+    """
+    from lxml.etree import XMLSyntaxError  # lxml is only paid for when a .docx is read
 
     try:
-        document = docx.Document(io.BytesIO(data))
-        numbering = _Numbering(_related(document, _RT_NUMBERING), _related(document, _RT_STYLES))
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = _DocxParts(archive, name)
+            main = parts.related("", _RT_OFFICE_DOCUMENT)
+            if main is None:
+                raise KeyError("officeDocument")
+            root = parts.xml(main)
+            if root.tag != _W + "document":  # a spreadsheet or a presentation renamed .docx
+                raise ValueError(f"main part is {root.tag}")
+            numbering_part, styles_part = parts.related(main, _RT_NUMBERING), parts.related(main, _RT_STYLES)
+            numbering = _Numbering(parts.xml(numbering_part) if numbering_part else None,
+                                   parts.xml(styles_part) if styles_part else None)
+        body = root.find(_W + "body")
         lines: list[str] = []
-        for p in _docx_paragraphs(document.element.body):
-            lines.extend((numbering.label(p) + _paragraph_text(p)).split("\n"))
+        chars = 0
+        for p in _docx_paragraphs(body) if body is not None else ():
+            text = numbering.label(p) + _paragraph_text(p)
+            chars += len(text)
+            if chars > MAX_DOCX_TEXT_CHARS:
+                raise ImportFailed(f"Word 文件中的文字过多：{name} 的文字（含自动编号）超过 {MAX_DOCX_TEXT_CHARS:,} "
+                                   "个字符的导入上限。请把文档拆分成几个较小的文件，分别导入")
+            lines.extend(text.split("\n"))
         return lines
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError, zlib.error, EOFError, NotImplementedError,
+            RuntimeError) as exc:  # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
         reason = type(exc).__name__
         raise ImportFailed(f"不是有效的 Word 文件（.docx）：{name} 已损坏或不是 Word 格式（{reason}）") from exc
 
 
-def _related(document: Any, reltype: str) -> Any:
-    """The XML root of a part related to the main document, or None (reading must not create parts)."""
-    try:
-        return document.part.part_related_by(reltype).element
-    except (KeyError, AttributeError):
+class _DocxParts:
+    """The XML parts of a .docx, read within a budget of decompressed bytes shared by all of them."""
+
+    def __init__(self, archive: zipfile.ZipFile, name: str) -> None:
+        from lxml import etree
+
+        self.archive = archive
+        self.name = name
+        self.left = MAX_DOCX_XML_BYTES
+        self.rels: dict[str, list[Any]] = {}  # source part -> its relationships, each file read once
+        # as python-docx parses: no entities expanded, no DTD or network (and lxml's default depth and size limits)
+        self.parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, load_dtd=False,
+                                      no_network=True)
+
+    def xml(self, member: str) -> Any:
+        """The parsed part; KeyError when the archive has no such member, ImportFailed over the budget."""
+        from lxml import etree
+
+        info = self.archive.getinfo(member)
+        if info.file_size > self.left:  # declared in the archive: refused before anything is decompressed
+            raise ImportFailed(self._too_big(f"{member} 解压后有 {_size(info.file_size)}"))
+        with self.archive.open(info) as stream:
+            data = stream.read(info.file_size + 1)  # never more than declared (so than the budget), whatever comes
+        if len(data) > info.file_size:
+            raise ImportFailed(self._too_big(f"{member} 解压后比压缩包中声明的 {_size(info.file_size)} 还大，"
+                                             "可能是特意构造的文件"))
+        self.left -= len(data)
+        return etree.fromstring(data, self.parser)
+
+    def related(self, source: str, reltype: str) -> str | None:
+        """The member that ``source`` ('' for the package) relates to by ``reltype``; None when there is none."""
+        folder, base = posixpath.split(source)
+        if source not in self.rels:
+            try:
+                self.rels[source] = list(self.xml(posixpath.join(folder, "_rels", base + ".rels")).iterfind(_PKG_REL))
+            except KeyError:
+                self.rels[source] = []
+        for rel in self.rels[source]:
+            if rel.get("Type") == reltype and rel.get("TargetMode") != "External":
+                target = rel.get("Target", "")
+                path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+                return posixpath.normpath(path)
         return None
+
+    def _too_big(self, what: str) -> str:
+        return (f"Word 文件内容过大：{self.name} 解压后的文字部分超过上限 {_size(MAX_DOCX_XML_BYTES)}（{what}）。"
+                "请把文档拆分成几个较小的文件，分别导入")
 
 
 def _docx_paragraphs(parent: Any) -> Iterator[Any]:
@@ -249,6 +374,9 @@ def _paragraph_text(p: Any) -> str:
     return "".join(parts)
 
 
+_LEVELS = range(9)
+
+
 @dataclass(slots=True)
 class _Level:
     """One level of a Word list: its number format, level text ("%1、"), start and restart rule."""
@@ -283,7 +411,9 @@ class _Numbering:
         links: dict[str, str] = {}  # abstractNumId -> list style it takes its levels from (w:numStyleLink)
         for node in numbering.iterfind(_W + "abstractNum"):
             aid = node.get(_W + "abstractNumId", "")
-            abstract[aid] = {int(lvl.get(_W + "ilvl", "0")): _read_level(lvl) for lvl in node.iterfind(_W + "lvl")}
+            # Word has levels 0-8; more would make each number cost as many steps as there are levels
+            abstract[aid] = {ilvl: _read_level(lvl) for lvl in node.iterfind(_W + "lvl")
+                             if (ilvl := int(lvl.get(_W + "ilvl", "0"))) in _LEVELS}
             if _val(node, "numStyleLink"):
                 links[aid] = _val(node, "numStyleLink") or ""
         nums = {n.get(_W + "numId", ""): n for n in numbering.iterfind(_W + "num")}
@@ -295,6 +425,8 @@ class _Numbering:
             levels = {k: _Level(v.fmt, v.text, v.start, v.restart) for k, v in abstract.get(aid, {}).items()}
             for override in node.iterfind(_W + "lvlOverride"):
                 ilvl = int(override.get(_W + "ilvl", "0"))
+                if ilvl not in _LEVELS:
+                    continue
                 lvl = override.find(_W + "lvl")
                 if lvl is not None:
                     levels[ilvl] = _read_level(lvl)
@@ -381,10 +513,10 @@ def format_number(n: int, fmt: str) -> str:
         return "".join(chr(ord(d) + 0xFEE0) for d in str(n))
     if fmt == "decimalZero":
         return f"{n:02d}"
-    if fmt in ("upperLetter", "lowerLetter"):
+    if fmt in ("upperLetter", "lowerLetter") and n <= 26 * 30:  # A … Z, AA … ZZ, … as Word; past that, digits
         letter = chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
         return letter if fmt == "upperLetter" else letter.lower()
-    if fmt in ("upperRoman", "lowerRoman"):
+    if fmt in ("upperRoman", "lowerRoman") and n <= 3999:  # a counter of 2·10⁹ would be two million Ms
         roman, rest = "", n
         for value, symbol in _ROMAN:
             count, rest = divmod(rest, value)
