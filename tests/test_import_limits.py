@@ -367,3 +367,119 @@ def test_word_levels_past_the_ninth_are_not_read(tmp_path: Path) -> None:
     lines, seconds = timed(lambda: read_document(source))
     assert lines[2:4] == ["1.0任务", "1.1任务"] and lines[11:13] == ["任务", "任务"]
     assert seconds < 10, seconds
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Encodings: read, or refused for the right reason
+# ---------------------------------------------------------------------------------------------------------------------
+
+SIMPLIFIED = """2020年推进政务服务数字化工作实施方案
+
+为落实市委、市政府关于数字政府建设的部署，结合我局实际，制定本方案。
+一、加强组织领导
+1.成立工作专班，由局长任组长，统筹推进各项工作。6月底前完成。
+牵头科室：办公室
+2.建立定期调度机制，每月听取进展情况汇报，及时协调解决问题。
+二、提升服务水平
+1.扩大网上办理事项范围，简化办事流程，提高群众满意度。9月底前完成。
+2.加强网络安全防护，定期开展应急演练和安全检查。
+"""
+TRADITIONAL = """2020年推動數位轉型工作實施計畫
+
+為落實行政院關於數位政府之政策，結合本局實際情形，訂定本計畫。
+一、強化組織領導
+1.成立工作小組，由局長擔任召集人，統籌推動各項工作。6月底前完成。
+負責單位：秘書室
+2.建立定期會報機制，每月檢討執行進度，並將結果報告上級機關。
+二、精進資訊服務
+1.擴充線上申辦項目，簡化作業流程，提升民眾滿意度。9月底前完成。
+2.加強資訊安全防護，定期辦理演練與稽核，確保系統穩定運作。
+"""
+JAPANESE = """2020年度デジタル化推進実施計画
+
+本計画は、市の方針に基づき、当局の実情に合わせて策定するものである。
+一、組織体制の強化
+1.作業部会を設置し、局長が統括して各事業を推進する。6月末までに完了する。
+担当：総務課
+2.定期的な会議を開催し、毎月進捗状況を確認する。
+二、行政サービスの向上
+1.オンライン申請の対象手続を拡大し、手続を簡素化する。9月末までに完了する。
+"""
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    pytest.param(text, encoding, id=f"{name}-{encoding}") for name, text, encoding in [
+        ("simplified", SIMPLIFIED, "utf-8"), ("simplified", SIMPLIFIED, "utf-8-sig"),
+        ("simplified", SIMPLIFIED, "gb18030"), ("simplified", SIMPLIFIED, "gbk"), ("simplified", SIMPLIFIED, "utf-16"),
+        ("simplified", SIMPLIFIED, "utf-16-le"), ("simplified", SIMPLIFIED, "utf-16-be"),
+        ("traditional", TRADITIONAL, "utf-8"), ("traditional", TRADITIONAL, "utf-16-le"),
+        ("japanese", JAPANESE, "utf-16-be")]
+])
+def test_encodings_that_are_read(tmp_path: Path, text: str, encoding: str) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes(text.encode(encoding))
+    assert read_document(path) == text.splitlines()
+
+
+def test_utf16_without_bom_is_read_in_the_right_byte_order(tmp_path: Path) -> None:
+    # a plan rich in 一 (U+4E00, a NUL in its low byte) and poor in ASCII: the NULs fall on both sides
+    text = "2020年一一一方案\n" + "一、统一一一一部署一一一落实一一\n" * 40
+    for encoding in ("utf-16-le", "utf-16-be"):
+        data = text.encode(encoding)
+        assert data[0::2].count(0) > 0 and data[1::2].count(0) > 0
+        path = tmp_path / f"{encoding}.txt"
+        path.write_bytes(data)
+        assert read_document(path) == text.splitlines(), encoding
+
+
+@pytest.mark.parametrize(("text", "encoding", "named"), [
+    pytest.param(TRADITIONAL, "big5", "繁体中文 Big5", id="big5"),
+    pytest.param(TRADITIONAL.splitlines()[4], "big5", "繁体中文 Big5", id="big5-one-line"),
+    pytest.param(JAPANESE, "shift_jis", "日文 Shift-JIS", id="shift-jis"),
+    pytest.param(JAPANESE, "cp932", "日文 Shift-JIS", id="cp932"),
+    pytest.param(JAPANESE.splitlines()[4], "shift_jis", "日文 Shift-JIS", id="shift-jis-one-line"),
+])
+def test_big5_and_shift_jis_are_named_and_refused(tmp_path: Path, text: str, encoding: str, named: str) -> None:
+    # before: Big5 was called binary (GB18030 reads it into private-use characters), Shift-JIS imported as mojibake
+    source = tmp_path / "plan.txt"
+    source.write_bytes(text.encode(encoding))
+    done, _ = portal_import(source)
+    assert_refused(source, done, f"是{named} 编码的文本", "UTF-8")
+    assert "二进制" not in done.stderr and "不是文本文件" not in done.stderr
+
+
+def test_simplified_chinese_in_gb18030_is_never_taken_for_big5_or_shift_jis(tmp_path: Path) -> None:
+    # every stretch of 2 to 300 characters of a plan, in GB18030, reads back as written (but those few that are
+    # valid UTF-8 too, such as 实施: UTF-8 is tried first, and only a few characters can be both)
+    path = tmp_path / "plan.txt"
+    text = SIMPLIFIED * 3
+    for size in (2, 3, 5, 8, 13, 40, 300):
+        for start in range(0, len(text) - size, max(1, size // 2)):
+            piece = text[start:start + size]
+            data = piece.encode("gb18030")
+            if not piece.strip() or data.isascii() or _is_utf8(data):
+                continue
+            path.write_bytes(data)
+            assert read_document(path) == piece.splitlines(), piece
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    pytest.param(bytes(range(256)) * 16, "NUL 字节", id="all-bytes"),
+    pytest.param(bytes(range(1, 256)) * 16, "大量控制字符", id="all-bytes-but-nul"),
+    pytest.param(b"\x00\x01\x02PK", "NUL 字节", id="six-bytes"),
+    pytest.param("2020年方案\n".encode("utf-16-le") + bytes(range(256)) * 16, "NUL 字节", id="utf16-then-binary"),
+])
+def test_binary_is_still_refused_as_binary(tmp_path: Path, data: bytes, reason: str) -> None:
+    path = tmp_path / "data.txt"
+    path.write_bytes(data)
+    with pytest.raises(ImportFailed, match="不是文本文件") as info:
+        read_document(path)
+    assert reason in str(info.value)
