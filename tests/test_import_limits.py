@@ -483,3 +483,32 @@ def test_binary_is_still_refused_as_binary(tmp_path: Path, data: bytes, reason: 
     with pytest.raises(ImportFailed, match="不是文本文件") as info:
         read_document(path)
     assert reason in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The terminal: what the document says is shown, never acted on
+# ---------------------------------------------------------------------------------------------------------------------
+
+RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_document_text_reaches_the_terminal_as_escapes(tmp_path: Path) -> None:
+    # a window title, a cleared screen, red text, a right-to-left override and a backspace, in a line of the
+    # preamble, which `portal import` prints as not placed
+    hostile = "说明\x1b]0;被改的标题\x07\x1b[2J\x1b[31m红字\x1b[0m\u202e倒写\x08退格"
+    tasks = "".join(f"{i}.深入学习有关文件精神，认真落实第{i}项工作要求。\n" for i in range(1, 31))
+    source = tmp_path / "plan.txt"
+    source.write_text(f"2020年工作方案\n{hostile}\n一、加强学习\n{tasks}", encoding="utf-8")
+    done, _ = portal_import(source)
+    assert done.returncode == 0, done.stderr
+    assert (":2: 未放入台账：说明\\x1b]0;被改的标题\\x07\\x1b[2J\\x1b[31m红字\\x1b[0m\\u202e倒写\\x08退格"
+            in done.stderr), done.stderr
+    assert not RAW_CONTROLS.search(done.stderr + done.stdout), repr(done.stderr)
+
+
+def test_a_file_name_reaches_the_terminal_as_escapes(tmp_path: Path) -> None:
+    source = tmp_path / "方案\x1b[2J.txt"
+    source.write_bytes(b"")
+    done, _ = portal_import(source)
+    assert done.returncode == 1 and "方案\\x1b[2J.txt" in done.stderr and "文件是空的" in done.stderr
+    assert not RAW_CONTROLS.search(done.stderr + done.stdout), repr(done.stderr)
