@@ -121,6 +121,13 @@ def test_repeated_numbers_give_valid_unique_ids() -> None:
     assert ids[:3] == ["s1", "s1b", "s1c"] and ids[25] == "s1z" and ids[26] == "s1_27"
 
 
+def test_task_numbers_repeated_in_one_section_give_unique_ids() -> None:
+    # before: t1-1, t1-2, t1-1, t1-2, and `portal import` stopped on its own ledger (what a garbled file looked like)
+    data, report = import_plan(["2020年方案", "1.甲", "2.乙", "1.丙", "2.丁"], "plan.txt")
+    assert [t["id"] for t in data["sections"][0]["tasks"]] == ["t1", "t2", "t3", "t4"]
+    assert "任务序号在同一板块内重复，任务按出现顺序编号 t1、t2……" in report.notes
+
+
 def test_markdown_line_with_a_long_run_of_spaces_is_read_at_once(tmp_path: Path) -> None:
     path = tmp_path / "plan.md"
     path.write_text("2020年方案\n\n## 1.任务" + " " * 60_000 + "x ##\n", encoding="utf-8")

@@ -885,7 +885,12 @@ def _assign_task_ids(refs: list[_TaskRef], notes: list[str]) -> None:
         ids = [f"t{r.parent_value}-{r.value}" for r in refs]
         if len(set(ids)) != len(ids) or any(r.parent_value is None for r in refs):
             ids = [f"t{r.parent_id[1:]}-{r.value}" for r in refs]
-        notes.append(f"任务序号在各条目内重新编号，任务编号写作“t条目-序号”（如 {ids[0]}）以保持唯一")
+        if len(set(ids)) == len(ids):
+            notes.append(f"任务序号在各条目内重新编号，任务编号写作“t条目-序号”（如 {ids[0]}）以保持唯一")
+        else:  # a number repeated within one section (1. 2. 1. 2. without headings): count in order instead
+            width = len(str(len(refs)))
+            ids = [f"t{i:0{width}d}" for i in range(1, len(refs) + 1)]
+            notes.append("任务序号在同一板块内重复，任务按出现顺序编号 t1、t2……")
     else:
         width = len(str(len(refs)))
         ids = [f"t{i:0{width}d}" for i in range(1, len(refs) + 1)]
