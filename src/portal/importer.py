@@ -21,6 +21,8 @@ Reading
     Of a .docx only the relationships, the document, its styles and numbering are decompressed,
     32 MiB together at most (each part's declared size checked before it is opened, the bytes
     counted as they come), and at most 10 Mi characters of text come out of it.
+    More than 50,000 numbered items, measures and findings (:data:`MAX_ITEMS`) are refused
+    before the ledger is built.
 
 Numbering
     一、 / （一） / 1. 1、 1． / （1） / ① (and ⑴ ⒈), full- or half-width, spaces allowed. The
@@ -132,6 +134,10 @@ MAX_DOCX_XML_BYTES = 32 * MiB
 # The characters a .docx may give, paragraphs and Word's numbers together (a number format can repeat a long text
 # on every paragraph, so the XML budget alone does not bound the text).
 MAX_DOCX_TEXT_CHARS = 10 * MiB
+# Sections, tasks and problems together. A real plan has tens to hundreds; writing and checking the ledger costs
+# some 0.4 ms and 10 KB an item, so 50,000 keep `portal import` within half a minute and a gigabyte, while 10 MiB
+# of one-line tasks (1.3 million) would take an hour.
+MAX_ITEMS = 50_000
 _MD_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$")
@@ -737,6 +743,9 @@ def _classify(items: list[tuple[int, str]], split_inline: bool) -> list[_Entry]:
     """Entries for the lines after the title, run-on sub-tasks split off when ``split_inline``."""
     entries: list[_Entry] = []
     last: dict[str, int] = {}  # last value seen per style, so that run-on numbers must continue the count
+    # what can make a section or a task: numbered lines and pieces, measures (the problem before each is a task) and
+    # lines starting 关于 (a finding); an upper bound, so that a huge ledger is refused before it is built
+    items_seen = 0
     for line, text in items:
         if _RESP_RE.match(text):
             entries.append(_Entry(line, "resp", text, fields=_resp_fields(text)))
@@ -744,13 +753,20 @@ def _classify(items: list[tuple[int, str]], split_inline: bool) -> list[_Entry]:
             entries.append(_Entry(line, "deadline", text[m.end():]))
         elif m := _MEASURE_RE.match(text):
             entries.append(_Entry(line, "measure", text[m.end():]))
+            items_seen += 1
         elif num := _numbered(text):
             style, number, value, rest = num
             entry = _Entry(line, "num", rest, style, number, value)
             last[style] = value
-            entries.extend(_split_run_on(entry, last) if split_inline else [entry])
+            pieces = _split_run_on(entry, last) if split_inline else [entry]
+            entries.extend(pieces)
+            items_seen += len(pieces)
         else:
             entries.append(_Entry(line, "plain", text))
+            items_seen += text.startswith("关于")
+        if items_seen > MAX_ITEMS:
+            raise ImportFailed(f"条目过多：到第 {line} 行，编号的板块、任务和整改措施已超过 {MAX_ITEMS:,} 个，"
+                               "超过导入上限。请把方案拆分成几个较小的文件，分别导入")
     return entries
 
 
