@@ -293,7 +293,7 @@ _FOREIGN = {"big5": "繁体中文 Big5 ", "cp932": "日文 Shift-JIS "}
 
 
 def _legacy_encoding(sample: bytes) -> str:
-    """'big5' or 'cp932' (Shift-JIS) when the sample reads clearly better so than as GB18030; else 'gb18030'.
+    """'big5' or 'cp932' (Shift-JIS) when the sample reads clearly better in it than in GB18030, else 'gb18030'.
 
     Each encoding is scored by the share of the sample's non-ASCII characters that are common in it (see above).
     A GB18030 document scores 1.0 as GB18030, so it is never refused; Big5 read as GB18030 scores 0.3-0.7 and as
