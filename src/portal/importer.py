@@ -6,11 +6,23 @@ lines into the data of a ledger file (``{"plan": ..., "sections": ...}``, the sh
 :func:`import_file` does both. Nothing here writes files.
 
 Reading
-    .txt / .md in UTF-8 (with or without BOM), UTF-16 with BOM or GB18030, detected in that
-    order; NUL bytes or control characters mean a binary file. .md loses heading marks,
-    bullets, quotes and ``**`` emphasis. .docx paragraphs come in document order, table cells
+    Regular files only, .txt / .md up to 10 MiB and .docx up to 50 MiB: the size is looked up
+    before reading and the file is never read past the limit (:data:`MAX_TEXT_BYTES`,
+    :data:`MAX_DOCX_BYTES`).
+    .txt / .md in UTF-8 (with or without BOM), UTF-16 (with a BOM, or without one: NULs, and the
+    byte order that reads as text) or GB18030, detected in that order; NUL bytes or control
+    characters that read as nothing mean a binary file. Big5 and Shift-JIS, which GB18030 would
+    read as mojibake, are told by the characters they make and refused by name (see
+    :func:`_legacy_encoding`; charset-normalizer proved unreliable on short texts).
+    .md loses heading marks, bullets, quotes and ``**`` emphasis.
+    .docx paragraphs come in document order, table cells
     row by row, with Word's automatic numbering rendered into the text as a reader sees it
     (numPr of the paragraph or its style -> numbering.xml, counted per numId and level).
+    Of a .docx only the relationships, the document, its styles and numbering are decompressed,
+    32 MiB together at most (each part's declared size checked before it is opened, the bytes
+    counted as they come), and at most 10 Mi characters of text come out of it.
+    More than 50,000 numbered items, measures and findings (:data:`MAX_ITEMS`) are refused
+    before the ledger is built.
 
 Numbering
     一、 / （一） / 1. 1、 1． / （1） / ① (and ⑴ ⒈), full- or half-width, spaces allowed. The
@@ -68,10 +80,16 @@ Nothing is dropped silently: every non-empty line ends up in a field or in ``rep
 
 from __future__ import annotations
 
+import bisect
 import io
+import os
+import posixpath
 import re
+import stat
 import unicodedata
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +97,7 @@ from typing import Any
 
 from portal.deadlines.wording import find_deadline_phrases
 
-__all__ = ["ImportFailed", "ImportReport", "import_file", "import_plan", "read_document"]
+__all__ = ["ImportFailed", "ImportReport", "import_file", "import_plan", "read_document", "terminal_safe"]
 
 
 @dataclass
@@ -104,6 +122,22 @@ class ImportFailed(Exception):
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
+MiB = 1024 * 1024
+# A real plan is 20-50 KB of text; 10 MiB is a plan of some 50,000 tasks, and the ledger made from it stays within
+# the ledger's own limit (20 MiB). Larger files are refused before they are read.
+MAX_TEXT_BYTES = 10 * MiB
+# A .docx may carry pictures, which are never decompressed: only the parts read below count against the budget.
+MAX_DOCX_BYTES = 50 * MiB
+# The decompressed XML parts that are read (relationships, document, styles, numbering), all together. lxml needs
+# up to some 25 bytes of memory per byte of XML (a document of empty paragraphs), so this keeps a .docx under 1 GB.
+MAX_DOCX_XML_BYTES = 32 * MiB
+# The characters a .docx may give, paragraphs and Word's numbers together (a number format can repeat a long text
+# on every paragraph, so the XML budget alone does not bound the text).
+MAX_DOCX_TEXT_CHARS = 10 * MiB
+# Sections, tasks and problems together. A real plan has tens to hundreds; writing and checking the ledger costs
+# some 0.4 ms and 10 KB an item, so 50,000 keep `portal import` within half a minute and a gigabyte, while 10 MiB
+# of one-line tasks (1.3 million) would take an hour.
+MAX_ITEMS = 50_000
 _MD_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$")
@@ -116,10 +150,7 @@ def read_document(path: Path) -> list[str]:
     if suffix not in TEXT_SUFFIXES and suffix != ".docx":
         shown = suffix or "（没有扩展名）"
         raise ImportFailed(f"不支持的文件类型 {shown}：请把文件另存为 .docx、.txt 或 .md 后再导入")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFailed(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+    data = _read_capped(path, MAX_DOCX_BYTES if suffix == ".docx" else MAX_TEXT_BYTES)
     if not data.strip():
         raise ImportFailed(f"文件是空的：{path.name}")
     if suffix == ".docx":
@@ -133,29 +164,180 @@ def read_document(path: Path) -> list[str]:
     return lines
 
 
+def _read_capped(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes: measured before reading, and never read further."""
+    try:
+        measured = os.stat(path)
+        _check_regular(path, measured.st_mode)
+        if measured.st_size > limit:
+            raise ImportFailed(_too_big(path.name, measured.st_size, limit))
+        # O_NONBLOCK: should the file be swapped for a pipe after the look above, opening it does not hang
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as stream:
+            _check_regular(path, os.fstat(stream.fileno()).st_mode)
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        raise ImportFailed(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+    if len(data) > limit:  # it grew since it was measured, or its size is not known before reading (/proc)
+        raise ImportFailed(_too_big(path.name, None, limit))
+    return data
+
+
+def _check_regular(path: Path, mode: int) -> None:
+    """ImportFailed unless ``mode`` is a regular file's: a pipe or a device would be read for ever."""
+    if stat.S_ISREG(mode):
+        return
+    kind = ("文件夹" if stat.S_ISDIR(mode) else "管道（FIFO）" if stat.S_ISFIFO(mode)
+            else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "套接字" if stat.S_ISSOCK(mode)
+            else "特殊文件")
+    raise ImportFailed(f"不是普通文件：{path.name} 是{kind}，无法导入。请导入保存在磁盘上的 .docx、.txt 或 .md 文件")
+
+
+def _too_big(name: str, size: int | None, limit: int) -> str:
+    told = (f"有 {_size(size)}，超过导入上限 {_size(limit)}" if size is not None
+            else f"的内容超过导入上限 {_size(limit)}（读取时才发现，文件可能正在被写入）")
+    return f"文件过大：{name} {told}。请把方案拆分成几个较小的文件（例如每个板块一个文件），分别导入"
+
+
+def _size(n: int) -> str:
+    """1.5 GiB, 10 MiB, 200 KiB, 12 字节."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", MiB), ("KiB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} 字节"
+
+
+NOT_TEXT_NUL = "不是文本文件：{name} 含有二进制内容（NUL 字节），请导入 .docx 或纯文本文件"
+NOT_TEXT_CONTROL = "不是文本文件：{name} 含有大量控制字符，可能是二进制文件"
+FOREIGN_ENCODING = ("文件编码不受支持：{name} 是{what}编码的文本，导入只读 UTF-8 和 GB18030（GBK）。"
+                    "请用记事本或 WPS 打开它，“另存为”时把编码选为 UTF-8，再导入")
+_SAMPLE = 64 * 1024  # bytes looked at to tell encodings apart
+
+
 def _decode(data: bytes, name: str) -> str:
-    """Text from bytes in UTF-8 (BOM optional), UTF-16 with BOM or GB18030; ImportFailed for binary data."""
+    """Text from bytes in UTF-8 (BOM optional), UTF-16 (BOM optional) or GB18030; ImportFailed for anything else.
+
+    Big5 and Shift-JIS decode as GB18030 without error (the byte ranges overlap), as mojibake: they are told apart
+    by which characters come out (:func:`_legacy_encoding`) and refused, named, rather than imported garbled.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ["utf-16"]
-    elif b"\x00" in data:
-        raise ImportFailed(f"不是文本文件：{name} 含有二进制内容（NUL 字节），请导入 .docx 或纯文本文件")
+        text = _strict(data, "utf-16")
+    elif b"\x00" in data:  # UTF-16 without a BOM puts a NUL beside every ASCII character; binary data has NULs too
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise ImportFailed(NOT_TEXT_NUL.format(name=name))
     else:
-        encodings = ["utf-8-sig", "gb18030"]
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _looks_binary(text):
-            raise ImportFailed(f"不是文本文件：{name} 含有大量控制字符，可能是二进制文件")
-        return text
-    raise ImportFailed(f"无法识别文件编码：{name} 既不是 UTF-8 也不是 GB18030 编码的文本")
+        text = _strict(data, "utf-8-sig")
+        if text is None:
+            encoding = _legacy_encoding(data[:_SAMPLE])
+            if encoding in _FOREIGN:
+                raise ImportFailed(FOREIGN_ENCODING.format(name=name, what=_FOREIGN[encoding]))
+            text = _strict(data, "gb18030")
+            if text is None and _control_bytes(data[:_SAMPLE]):
+                raise ImportFailed(NOT_TEXT_CONTROL.format(name=name))
+    if text is None:
+        raise ImportFailed(f"无法识别文件编码：{name} 既不是 UTF-8 也不是 GB18030 编码的文本")
+    if _looks_binary(text):
+        raise ImportFailed(NOT_TEXT_CONTROL.format(name=name))
+    return text
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """The text, if ``data`` reads as UTF-16 in one byte order and not as binary; else None.
+
+    The NULs alone do not tell the order: ASCII characters put theirs in the high byte, but so do characters
+    U+xx00 in the low one, and 一 (U+4E00) is common in a plan. Read in the wrong order, a text gives some 25%
+    control, unassigned, private-use or surrogate characters, and few of the characters a Chinese text is made of.
+    """
+    if len(data) % 2:
+        return None
+    sample = data[:_SAMPLE]
+    ranked = []
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = sample.decode(encoding, errors="surrogatepass")  # a lone surrogate is an odd character
+        ranked.append((_odd_characters(text), -len(_TEXT_CHARS.findall(text)), encoding))
+    odd, _, encoding = min(ranked)
+    if odd > max(2, len(sample) // 200):  # over 1% of the characters (a character is two bytes)
+        return None
+    return _strict(data, encoding)
+
+
+# What Chinese text is made of: ASCII, general punctuation (“” — …), enclosed numbers (① ⑴ ⒈), CJK punctuation,
+# hanzi and full-width forms
+_TEXT_CHARS = re.compile("[\t\n\r\x20-\x7e\u2000-\u206f\u2460-\u24ff\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+# GB2312's symbols (rows A1-A3) and hanzi (B0-F7), as GB18030 bytes: nearly every character of a simplified-Chinese
+# document, and well under half of what comes out when Big5 or Shift-JIS bytes are read as GB18030.
+def _common_gb(b: bytes) -> bool:
+    return len(b) == 2 and (0xA1 <= b[0] <= 0xA3 or 0xB0 <= b[0] <= 0xF7) and b[1] >= 0xA1
+
+
+def _common_big5(b: bytes) -> bool:  # Big5 symbols (A1-A3) and the 5,401 frequent hanzi (A4-C67E)
+    return len(b) == 2 and (0xA1 <= b[0] <= 0xC5 or (b[0] == 0xC6 and b[1] <= 0x7E))
+
+
+def _common_sjis(b: bytes) -> bool:  # Shift-JIS symbols, full-width letters, kana (81-84) and JIS level 1 kanji
+    return len(b) == 2 and (0x81 <= b[0] <= 0x84 or 0x88 <= b[0] <= 0x9F)
+
+
+_LEGACY = {"gb18030": _common_gb, "big5": _common_big5, "cp932": _common_sjis}
+_FOREIGN = {"big5": "繁体中文 Big5 ", "cp932": "日文 Shift-JIS "}
+
+
+def _legacy_encoding(sample: bytes) -> str:
+    """'big5' or 'cp932' (Shift-JIS) when the sample reads clearly better in it than in GB18030, else 'gb18030'.
+
+    Each encoding is scored by the share of the sample's non-ASCII characters that are common in it (see above).
+    A GB18030 document scores 1.0 as GB18030, so it is never refused; Big5 read as GB18030 scores 0.3-0.7 and as
+    Big5 1.0; Shift-JIS scores about 0 as GB18030. (charset-normalizer, which is installed, was tried: on lines of
+    12 characters it took a third of GB18030 samples for cp949, Big5 or UTF-16, so it is not used.)
+    """
+    scores: dict[str, float] = {}
+    for encoding, common in _LEGACY.items():
+        counts = Counter(sample.decode(encoding, errors="replace"))
+        total = sum(n for c, n in counts.items() if c >= "\x80")
+        good = sum(n for c, n in counts.items() if c >= "\x80" and c != "\ufffd" and common(c.encode(encoding)))
+        scores[encoding] = good / total if total else 0.0
+    best = max(scores, key=lambda e: scores[e])
+    if best != "gb18030" and scores[best] >= 0.8 and scores[best] - scores["gb18030"] >= 0.2:
+        return best
+    return "gb18030"
+
+
+def _control_bytes(sample: bytes) -> bool:
+    """More than 1% bytes below 0x20 other than tab, line and page breaks: binary, whatever the encoding."""
+    odd = sum(sample.count(bytes([b])) for b in range(32) if b not in b"\t\n\r\f\v")
+    return odd > max(2, len(sample) // 100)
 
 
 def _looks_binary(text: str) -> bool:
     """More than 1% control, private-use or unassigned characters: not something a person wrote."""
-    odd = sum(1 for c in text if c not in "\t\n\r\f\v" and unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs"))
-    return odd > max(2, len(text) // 100)
+    return _odd_characters(text) > max(2, len(text) // 100)
+
+
+def _odd_characters(text: str) -> int:
+    """How many control (but tab and breaks), private-use, unassigned or surrogate characters ``text`` has."""
+    counts = Counter(text)  # categories looked up once per distinct character: this runs on whole files
+    return sum(n for c, n in counts.items()
+               if c not in "\t\n\r\f\v" and unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs"))
+
+
+# C0 and C1 controls, DEL, bidirectional overrides and isolates, line and paragraph separators, lone surrogates
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                           "\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with the characters a terminal would act on shown as escapes (\\x1b, \\u202e): safe to print."""
+    return _UNSAFE_CHARS.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def _from_markdown(line: str) -> str:
@@ -164,7 +346,13 @@ def _from_markdown(line: str) -> str:
         return ""
     line = _MD_PREFIX.sub("", line)
     line = _MD_EMPHASIS.sub(r"\2", line)
-    return re.sub(r"\s+#+\s*$", "", line)
+    # Closing marks of an ATX heading ("## 标题 ##"): hashes after a space, at the end. Done with rstrip, not the
+    # regex \s+#+\s*$, which backtracks quadratically on a long run of spaces.
+    stripped = line.rstrip()
+    core = stripped.rstrip("#")
+    if core != stripped and core != core.rstrip():
+        return core.rstrip()
+    return line
 
 
 # --- .docx -----------------------------------------------------------------------------------------------------------
@@ -174,34 +362,97 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 # Parts of a paragraph whose text a reader does not see: properties, deleted or moved-away text, the fallback copy
 # of a text box (its mc:Choice twin is read).
 _SKIP_TAGS = {_W + "pPr", _W + "rPr", _W + "del", _W + "moveFrom", _MC_FALLBACK}
+_RT_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _RT_NUMBERING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
 _RT_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
 def _read_docx(data: bytes, name: str) -> list[str]:
-    """Lines of a Word document; ImportFailed when the file is not a readable .docx."""
-    import docx  # python-docx loads lxml: only pay for it when a .docx is read
-    from docx.opc.exceptions import PackageNotFoundError
-    from lxml.etree import XMLSyntaxError
+    """Lines of a Word document; ImportFailed when the file is not a readable .docx or holds too much.
+
+    Only the parts that carry text and numbering are decompressed (pictures never are), each within what is left of
+    :data:`MAX_DOCX_XML_BYTES`: its declared size is checked before it is opened, and the bytes that come out are
+    counted, so that a zip bomb is refused whatever its headers say.
+    """
+    from lxml.etree import XMLSyntaxError  # lxml is only paid for when a .docx is read
 
     try:
-        document = docx.Document(io.BytesIO(data))
-        numbering = _Numbering(_related(document, _RT_NUMBERING), _related(document, _RT_STYLES))
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = _DocxParts(archive, name)
+            main = parts.related("", _RT_OFFICE_DOCUMENT)
+            if main is None:
+                raise KeyError("officeDocument")
+            root = parts.xml(main)
+            if root.tag != _W + "document":  # a spreadsheet or a presentation renamed .docx
+                raise ValueError(f"main part is {root.tag}")
+            numbering_part, styles_part = parts.related(main, _RT_NUMBERING), parts.related(main, _RT_STYLES)
+            numbering = _Numbering(parts.xml(numbering_part) if numbering_part else None,
+                                   parts.xml(styles_part) if styles_part else None)
+        body = root.find(_W + "body")
         lines: list[str] = []
-        for p in _docx_paragraphs(document.element.body):
-            lines.extend((numbering.label(p) + _paragraph_text(p)).split("\n"))
+        chars = 0
+        for p in _docx_paragraphs(body) if body is not None else ():
+            text = numbering.label(p) + _paragraph_text(p)
+            chars += len(text)
+            if chars > MAX_DOCX_TEXT_CHARS:
+                raise ImportFailed(f"Word 文件中的文字过多：{name} 的文字（含自动编号）超过 {MAX_DOCX_TEXT_CHARS:,} "
+                                   "个字符的导入上限。请把文档拆分成几个较小的文件，分别导入")
+            lines.extend(text.split("\n"))
         return lines
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, XMLSyntaxError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError, zlib.error, EOFError, NotImplementedError,
+            RuntimeError) as exc:  # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
         reason = type(exc).__name__
         raise ImportFailed(f"不是有效的 Word 文件（.docx）：{name} 已损坏或不是 Word 格式（{reason}）") from exc
 
 
-def _related(document: Any, reltype: str) -> Any:
-    """The XML root of a part related to the main document, or None (reading must not create parts)."""
-    try:
-        return document.part.part_related_by(reltype).element
-    except (KeyError, AttributeError):
+class _DocxParts:
+    """The XML parts of a .docx, read within a budget of decompressed bytes shared by all of them."""
+
+    def __init__(self, archive: zipfile.ZipFile, name: str) -> None:
+        from lxml import etree
+
+        self.archive = archive
+        self.name = name
+        self.left = MAX_DOCX_XML_BYTES
+        self.rels: dict[str, list[Any]] = {}  # source part -> its relationships, each file read once
+        # as python-docx parses: no entities expanded, no DTD or network (and lxml's default depth and size limits)
+        self.parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, load_dtd=False,
+                                      no_network=True)
+
+    def xml(self, member: str) -> Any:
+        """The parsed part; KeyError when the archive has no such member, ImportFailed over the budget."""
+        from lxml import etree
+
+        info = self.archive.getinfo(member)
+        if info.file_size > self.left:  # declared in the archive: refused before anything is decompressed
+            raise ImportFailed(self._too_big(f"{member} 解压后有 {_size(info.file_size)}"))
+        with self.archive.open(info) as stream:
+            data = stream.read(info.file_size + 1)  # never more than declared (so than the budget), whatever comes
+        if len(data) > info.file_size:
+            raise ImportFailed(self._too_big(f"{member} 解压后比压缩包中声明的 {_size(info.file_size)} 还大，"
+                                             "可能是特意构造的文件"))
+        self.left -= len(data)
+        return etree.fromstring(data, self.parser)
+
+    def related(self, source: str, reltype: str) -> str | None:
+        """The member that ``source`` ('' for the package) relates to by ``reltype``; None when there is none."""
+        folder, base = posixpath.split(source)
+        if source not in self.rels:
+            try:
+                self.rels[source] = list(self.xml(posixpath.join(folder, "_rels", base + ".rels")).iterfind(_PKG_REL))
+            except KeyError:
+                self.rels[source] = []
+        for rel in self.rels[source]:
+            if rel.get("Type") == reltype and rel.get("TargetMode") != "External":
+                target = rel.get("Target", "")
+                path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+                return posixpath.normpath(path)
         return None
+
+    def _too_big(self, what: str) -> str:
+        return (f"Word 文件内容过大：{self.name} 解压后的文字部分超过上限 {_size(MAX_DOCX_XML_BYTES)}（{what}）。"
+                "请把文档拆分成几个较小的文件，分别导入")
 
 
 def _docx_paragraphs(parent: Any) -> Iterator[Any]:
@@ -242,6 +493,9 @@ def _paragraph_text(p: Any) -> str:
     return "".join(parts)
 
 
+_LEVELS = range(9)
+
+
 @dataclass(slots=True)
 class _Level:
     """One level of a Word list: its number format, level text ("%1、"), start and restart rule."""
@@ -276,7 +530,9 @@ class _Numbering:
         links: dict[str, str] = {}  # abstractNumId -> list style it takes its levels from (w:numStyleLink)
         for node in numbering.iterfind(_W + "abstractNum"):
             aid = node.get(_W + "abstractNumId", "")
-            abstract[aid] = {int(lvl.get(_W + "ilvl", "0")): _read_level(lvl) for lvl in node.iterfind(_W + "lvl")}
+            # Word has levels 0-8; more would make each number cost as many steps as there are levels
+            abstract[aid] = {ilvl: _read_level(lvl) for lvl in node.iterfind(_W + "lvl")
+                             if (ilvl := int(lvl.get(_W + "ilvl", "0"))) in _LEVELS}
             if _val(node, "numStyleLink"):
                 links[aid] = _val(node, "numStyleLink") or ""
         nums = {n.get(_W + "numId", ""): n for n in numbering.iterfind(_W + "num")}
@@ -288,6 +544,8 @@ class _Numbering:
             levels = {k: _Level(v.fmt, v.text, v.start, v.restart) for k, v in abstract.get(aid, {}).items()}
             for override in node.iterfind(_W + "lvlOverride"):
                 ilvl = int(override.get(_W + "ilvl", "0"))
+                if ilvl not in _LEVELS:
+                    continue
                 lvl = override.find(_W + "lvl")
                 if lvl is not None:
                     levels[ilvl] = _read_level(lvl)
@@ -374,10 +632,10 @@ def format_number(n: int, fmt: str) -> str:
         return "".join(chr(ord(d) + 0xFEE0) for d in str(n))
     if fmt == "decimalZero":
         return f"{n:02d}"
-    if fmt in ("upperLetter", "lowerLetter"):
+    if fmt in ("upperLetter", "lowerLetter") and n <= 26 * 30:  # A … Z, AA … ZZ, … as Word; past that, digits
         letter = chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
         return letter if fmt == "upperLetter" else letter.lower()
-    if fmt in ("upperRoman", "lowerRoman"):
+    if fmt in ("upperRoman", "lowerRoman") and n <= 3999:  # a counter of 2·10⁹ would be two million Ms
         roman, rest = "", n
         for value, symbol in _ROMAN:
             count, rest = divmod(rest, value)
@@ -485,6 +743,9 @@ def _classify(items: list[tuple[int, str]], split_inline: bool) -> list[_Entry]:
     """Entries for the lines after the title, run-on sub-tasks split off when ``split_inline``."""
     entries: list[_Entry] = []
     last: dict[str, int] = {}  # last value seen per style, so that run-on numbers must continue the count
+    # what can make a section or a task: numbered lines and pieces, measures (the problem before each is a task) and
+    # lines starting 关于 (a finding); an upper bound, so that a huge ledger is refused before it is built
+    items_seen = 0
     for line, text in items:
         if _RESP_RE.match(text):
             entries.append(_Entry(line, "resp", text, fields=_resp_fields(text)))
@@ -492,24 +753,34 @@ def _classify(items: list[tuple[int, str]], split_inline: bool) -> list[_Entry]:
             entries.append(_Entry(line, "deadline", text[m.end():]))
         elif m := _MEASURE_RE.match(text):
             entries.append(_Entry(line, "measure", text[m.end():]))
+            items_seen += 1
         elif num := _numbered(text):
             style, number, value, rest = num
             entry = _Entry(line, "num", rest, style, number, value)
             last[style] = value
-            entries.extend(_split_run_on(entry, last) if split_inline else [entry])
+            pieces = _split_run_on(entry, last) if split_inline else [entry]
+            entries.extend(pieces)
+            items_seen += len(pieces)
         else:
             entries.append(_Entry(line, "plain", text))
+            items_seen += text.startswith("关于")
+        if items_seen > MAX_ITEMS:
+            raise ImportFailed(f"条目过多：到第 {line} 行，编号的板块、任务和整改措施已超过 {MAX_ITEMS:,} 个，"
+                               "超过导入上限。请把方案拆分成几个较小的文件，分别导入")
     return entries
 
 
 def _split_run_on(entry: _Entry, last: dict[str, int]) -> list[_Entry]:
     """'深入学习…。（1）4月份…（2）坚持…' -> the item and one entry per sub-task continuing the count."""
     cuts: list[tuple[int, int, str, str, int]] = []  # (start, end, style, number, value)
-    for m in _INLINE_RE.finditer(entry.text):
-        before = entry.text[: m.start()].rstrip()
+    text = entry.text
+    for m in _INLINE_RE.finditer(text):
+        k = m.start()  # the last character before the number, spaces skipped (no slice: a slice per match is quadratic)
+        while k > 0 and text[k - 1].isspace():
+            k -= 1
         style = "circled" if m["c"] else "ar_paren"
         allowed = _INLINE_AFTER + ("：:" if style == "ar_paren" else "")
-        if before and before[-1] not in allowed:
+        if k > 0 and text[k - 1] not in allowed:
             continue
         value = _number_value(m["p"] or m["e"] or m["c"])
         if value not in (1, last.get(style, 0) + 1):
@@ -595,15 +866,16 @@ def _deadline(text: str, year: int) -> tuple[str | list[str] | None, list[str]]:
     """(the deadline field from the phrases in ``text``, ongoing words left out as not in the first sentence)."""
     first = re.search(r"[。；;\n]", text)
     first_end = first.end() if first else len(text)
-    found: list[str] = []
+    found: dict[str, None] = {}  # distinct phrases in text order (a dict: a list's `in` is quadratic)
     skipped: list[str] = []
     for start, end, part in find_deadline_phrases(text, year):
         phrase = text[start:end]
         if part.kind == "ongoing" and start >= first_end:
             skipped.append(phrase)
-        elif phrase not in found:
-            found.append(phrase)
-    value: str | list[str] | None = found[0] if len(found) == 1 else (found or None)
+        else:
+            found.setdefault(phrase)
+    phrases = list(found)
+    value: str | list[str] | None = phrases[0] if len(phrases) == 1 else (phrases or None)
     return value, skipped
 
 
@@ -629,7 +901,12 @@ def _assign_task_ids(refs: list[_TaskRef], notes: list[str]) -> None:
         ids = [f"t{r.parent_value}-{r.value}" for r in refs]
         if len(set(ids)) != len(ids) or any(r.parent_value is None for r in refs):
             ids = [f"t{r.parent_id[1:]}-{r.value}" for r in refs]
-        notes.append(f"任务序号在各条目内重新编号，任务编号写作“t条目-序号”（如 {ids[0]}）以保持唯一")
+        if len(set(ids)) == len(ids):
+            notes.append(f"任务序号在各条目内重新编号，任务编号写作“t条目-序号”（如 {ids[0]}）以保持唯一")
+        else:  # a number repeated within one section (1. 2. 1. 2. without headings): count in order instead
+            width = len(str(len(refs)))
+            ids = [f"t{i:0{width}d}" for i in range(1, len(refs) + 1)]
+            notes.append("任务序号在同一板块内重复，任务按出现顺序编号 t1、t2……")
     else:
         width = len(str(len(refs)))
         ids = [f"t{i:0{width}d}" for i in range(1, len(refs) + 1)]
@@ -639,13 +916,31 @@ def _assign_task_ids(refs: list[_TaskRef], notes: list[str]) -> None:
         ref.task["id"] = task_id
 
 
-def _unique_id(base: str, used: set[str]) -> str:
-    """``base``, or base + b, c … when a repeated printed number would give the same id twice."""
-    candidate, suffix = base, ord("b")
+class _UsedIds(set[str]):
+    """The ids given so far, and for each base the next suffix to try: n repeats of one number cost O(n), not O(n²)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.next_suffix: dict[str, int] = {}
+
+
+def _unique_id(base: str, used: _UsedIds) -> str:
+    """``base``, or base + b, c … z, then base_27, base_28 … when a repeated printed number would give the same id."""
+    k = used.next_suffix.get(base, 0)
+    candidate = _suffixed(base, k)
     while candidate in used:
-        candidate, suffix = f"{base}{chr(suffix)}", suffix + 1
+        k += 1
+        candidate = _suffixed(base, k)
+    used.next_suffix[base] = k + 1
     used.add(candidate)
     return candidate
+
+
+def _suffixed(base: str, k: int) -> str:
+    """The k-th candidate for an id: base, base+b … base+z, then base_27 … (ids allow letters, digits, . - _)."""
+    if k == 0:
+        return base
+    return f"{base}{chr(ord('a') + k)}" if k <= 25 else f"{base}_{k + 1}"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -663,11 +958,13 @@ class _Ctx:
     year: int
     report: ImportReport
     refs: list[_TaskRef] = field(default_factory=list)
-    used_ids: set[str] = field(default_factory=set)
+    used_ids: _UsedIds = field(default_factory=_UsedIds)
+    unplaced_lines: set[int] = field(default_factory=set)  # the lines in report.unplaced, to look up in O(1)
 
     def unplace(self, entry: _Entry, raw: dict[int, str], note: str = "") -> None:
         """Record a line that goes nowhere (once per source line), with a note when there is something to say."""
-        if all(line != entry.line for line, _ in self.report.unplaced):
+        if entry.line not in self.unplaced_lines:
+            self.unplaced_lines.add(entry.line)
             self.report.unplaced.append((entry.line, raw[entry.line]))
         if note:
             self.report.notes.append(f"第 {entry.line} 行：{note}")
@@ -860,10 +1157,10 @@ def _section(node: _Node, sid: str, raw: dict[int, str], ctx: _Ctx) -> dict[str,
         ctx.unplace(e, raw, "完成时限写在板块上而不是任务上，未导入")
     subs: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
-    ids = _child_ids([c for c in node.children if c.children], sid + "-", ctx)
+    ids = iter(_child_ids([c for c in node.children if c.children], sid + "-", ctx))
     for child in node.children:
         if child.children:
-            subs.append(_section(child, ids.pop(0), raw, ctx))
+            subs.append(_section(child, next(ids), raw, ctx))
         else:
             tasks.append(_task(child, sid, node, raw, ctx))
     if subs:
@@ -931,14 +1228,21 @@ def _aspect_scopes(entries: list[_Entry], problems: set[int]) -> list[tuple[int,
             rank.setdefault(e.style, len(rank))
     scopes: list[tuple[int, int]] = []
     start: int | None = None
+    ordered = sorted(problems)
     for i, e in enumerate([*entries, _Entry(0, "num", "")]):  # a sentinel closes the last one
         same = e.style == style and i not in problems
         higher = e.kind == "num" and rank.get(e.style, -1) < rank[style]
         if e.kind == "num" and (same or higher):
-            if start is not None and any(start < j < i for j in problems):
+            if start is not None and _any_between(ordered, start, i):
                 scopes.append((start, i))
             start = i if same else None
     return scopes
+
+
+def _any_between(ordered: list[int], low: int, high: int) -> bool:
+    """Whether a number of the sorted list lies strictly between low and high (a bisection, not a scan)."""
+    k = bisect.bisect_right(ordered, low)
+    return k < len(ordered) and ordered[k] < high
 
 
 def _aspect(header: _Entry | None, body: list[tuple[int, _Entry]], problems: set[int], raw: dict[int, str],
