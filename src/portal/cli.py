@@ -111,7 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     output = Path(args.output)
     source = terminal_safe(args.file)
     if output.exists() and not args.force:
-        print(f"{terminal_safe(str(output))} 已存在：换一个文件名，或加 --force 覆盖", file=sys.stderr)
+        print(message("zh", "import_exists", {"file": terminal_safe(str(output))}), file=sys.stderr)
         return 1
     try:
         data, report = import_file(Path(args.file), args.year, plan_id=args.plan_id)
@@ -132,11 +132,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     tmp = output.with_name(f".{output.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, output)
-    print(terminal_safe(f"{output}：{report.sections} 个板块，{report.tasks} 项任务（来源 {report.source}，"
-                        f"{report.lines} 行）"))
+    print(terminal_safe(message("zh", "import_done", {"file": output, "sections": report.sections,
+                                                      "tasks": report.tasks, "source": report.source,
+                                                      "lines": report.lines})))
     for line, words in report.unplaced:
-        print(f"{source}:{line}: 未放入台账：{terminal_safe(words[:60])}{'…' if len(words) > 60 else ''}",
-              file=sys.stderr)
+        shown = terminal_safe(words[:60]) + ("…" if len(words) > 60 else "")
+        print(message("zh", "import_unplaced", {"where": f"{source}:{line}", "words": shown}), file=sys.stderr)
     for note in report.notes:
         print(f"{source}: {terminal_safe(note)}", file=sys.stderr)
     return 0

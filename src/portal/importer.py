@@ -96,6 +96,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.deadlines.wording import find_deadline_phrases
+from portal.problems import printable
 
 __all__ = ["ImportFailed", "ImportReport", "import_file", "import_plan", "read_document", "terminal_safe"]
 
@@ -330,14 +331,7 @@ def _odd_characters(text: str) -> int:
                if c not in "\t\n\r\f\v" and unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs"))
 
 
-# C0 and C1 controls, DEL, bidirectional overrides and isolates, line and paragraph separators, lone surrogates
-_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                           "\ud800-\udfff]")
-
-
-def terminal_safe(text: str) -> str:
-    """``text`` with the characters a terminal would act on shown as escapes (\\x1b, \\u202e): safe to print."""
-    return _UNSAFE_CHARS.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+terminal_safe = printable  # one rule for what reaches a terminal: problems.printable
 
 
 def _from_markdown(line: str) -> str:

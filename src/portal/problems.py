@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from portal.i18n import message
@@ -69,6 +70,13 @@ class LedgerError(Exception):
         return "\n".join([*self.problems.render(self.lang), summary])
 
 
+
+# C0 and C1 controls, DEL, bidirectional overrides and isolates, line and paragraph separators, lone surrogates
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                           "\ud800-\udfff]")
+
+
 def printable(text: str) -> str:
-    """Text from a file or a repository made safe for a terminal or a log: control characters shown as escapes."""
-    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    """Text from a file or a repository made safe for a terminal or a log: the characters a terminal would act
+    on shown as escapes (\\x1b, \\u202e)."""
+    return _UNSAFE_CHARS.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)

@@ -1,0 +1,89 @@
+"""One catalogue of user-facing words (portal.i18n): no Chinese literal in another module or in a template.
+
+Words a user reads come from the catalogue in both languages, so an English site never shows a Chinese word
+written into code. Modules that *read* Chinese (deadline wording, plan documents, the declared schema whose field
+names people may type in Chinese) are listed with the reason; font names are not words.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from conftest import REPO
+from portal import i18n
+
+SRC = REPO / "src" / "portal"
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+FONT_NAME = re.compile(r"FONTS?$")
+
+#: Modules whose Chinese is input vocabulary (what they read), with why.
+READERS = {
+    "deadlines/wording.py": "reads how plans word deadlines (6月底前, 每月, “七一”前 …)",
+    "importer.py": "reads plan documents: numbering, 牵头单位 lines, 关于“…”问题 (its messages: see the note below)",
+    "ledger/schema.py": "the declared ledger schema: each field's Chinese name (accepted as a key too) and the "
+    "editor hint published in the JSON Schema; aliases of status words people type",
+    "config.py": "the declared settings schema, as above",
+}
+
+
+def chinese_literals(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every string literal with Chinese in it, docstrings and font-name constants left out."""
+    tree = ast.parse(source)
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body:
+            first = body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                skip.add(id(first.value))
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and FONT_NAME.search(t.id)
+                                                for t in node.targets):
+            skip.update(id(n) for n in ast.walk(node.value))
+    return [(n.lineno, n.value) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip and HAN.search(n.value)]
+
+
+def test_no_module_but_the_catalogue_carries_chinese_words() -> None:
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        if rel == "i18n.py" or rel in READERS:
+            continue
+        offenders += [f"src/portal/{rel}:{line}: {text!r}" for line, text in chinese_literals(path.read_text("utf-8"))]
+    assert offenders == [], "user-facing words belong in portal/i18n.py:\n" + "\n".join(offenders)
+
+
+def test_readers_exist() -> None:
+    assert all((SRC / rel).is_file() for rel in READERS)
+
+
+def test_templates_carry_no_chinese_words() -> None:
+    offenders = []
+    for path in sorted((REPO / "overrides").rglob("*.html")):
+        text = re.sub(r"\{#.*?#\}", "", path.read_text("utf-8"), flags=re.DOTALL)  # comments are for developers
+        for number, line in enumerate(text.splitlines(), 1):
+            if HAN.search(line):
+                offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    assert offenders == [], "templates take their words from the catalogue:\n" + "\n".join(offenders)
+
+
+def test_the_check_sees_a_literal_and_passes_over_docstrings_and_fonts() -> None:
+    source = ('"""模块说明。"""\nTITLE_FONT = "黑体"\nFONTS = {"zh": "宋体"}\n\n'
+              'def f():\n    """说明"""\n    return "已发布"\n')
+    assert chinese_literals(source) == [(7, "已发布")]
+
+
+def test_both_languages_have_every_word() -> None:
+    for table in (i18n.MESSAGES, i18n.LABELS, i18n.STATUS_LABELS, i18n.TERM_LABELS):
+        assert set(table["zh"]) == set(table["en"]), set(table["zh"]) ^ set(table["en"])
+
+
+def test_dates_and_months_follow_the_language() -> None:
+    import datetime as dt
+
+    day = dt.date(2020, 9, 30)
+    assert i18n.format_date(day, "zh") == "2020年9月30日" and i18n.format_date(day, "en") == "2020-09-30"
+    assert i18n.format_date(day, "zh", short_in_year=2020) == "9月30日"
+    assert i18n.format_date(day, "zh", short_in_year=2021) == "2020年9月30日"
+    assert i18n.format_month("2020-09", "zh") == "2020年9月" and i18n.format_month("2020-09", "en") == "2020-09"
