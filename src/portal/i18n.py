@@ -70,6 +70,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "type_date": "日期",
         "type_bool": "布尔值",
         "type_null": "空值",
+        # faults and hostile repositories (issue 18)
+        "file_outside_project": "这个文件（或它所在的文件夹）是指向项目文件夹之外的符号链接，已拒绝读取："
+        "请把文件本身放进项目文件夹（mkdocs.yml 所在的文件夹）；"
+        "确需使用项目外的文件时，请在 mkdocs.yml 的 extra.portal 中直接写出它的路径",
+        "file_not_regular": "这不是普通文件（是{kind}），已拒绝读取：台账和单位名录必须是普通的 YAML 文件",
+        "file_kind_directory": "文件夹",
+        "file_kind_fifo": "命名管道",
+        "file_kind_device": "设备",
+        "file_kind_socket": "套接字",
+        "file_kind_other": "特殊文件",
     },
     "en": {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
@@ -131,6 +141,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "type_date": "date",
         "type_bool": "boolean",
         "type_null": "null",
+        # faults and hostile repositories (issue 18)
+        "file_outside_project": "this file, or a folder on its path, is a symbolic link to a place outside the "
+        "project folder: refused; put the file itself in the project folder (where mkdocs.yml is), or, to use a "
+        "file outside it on purpose, write its path in extra.portal in mkdocs.yml",
+        "file_not_regular": "this is not a regular file (it is {kind}): refused; the ledger and the registry must "
+        "be plain YAML files",
+        "file_kind_directory": "a folder",
+        "file_kind_fifo": "a named pipe",
+        "file_kind_device": "a device",
+        "file_kind_socket": "a socket",
+        "file_kind_other": "a special file",
     },
 }
 

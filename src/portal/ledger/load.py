@@ -8,6 +8,7 @@ that do not set their own.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 
@@ -38,7 +39,9 @@ def load(cfg: PortalConfig) -> Loaded:
     ids: list[tuple[str, Node, str]] = []
     for rel in cfg.ledgers:
         reader = Reader(rel, problems, cfg.lang)
-        root = compose_file(cfg.path(rel), reader)
+        # The path as written, joined to the project folder: cfg.path() follows symbolic links, and whether a
+        # link leads out of the project is what compose_file must judge.
+        root = compose_file(cfg.root / rel, reader, root=cfg.root)
         if root is None:
             continue
         plan = read_plan(root, reader, registry, cfg.registry or "", cfg.as_of, ids)
@@ -140,11 +143,12 @@ def _load_registry(cfg: PortalConfig, problems: Problems) -> model.Registry:
     """The registry of departments, or an empty one when the default file is absent."""
     if not cfg.registry:
         return model.Registry()
-    path = cfg.path(cfg.registry)
-    if cfg.registry == DEFAULT_REGISTRY and not path.exists():
+    path = cfg.root / cfg.registry
+    # lexists: a link that leads nowhere (or out of the project) is reported, not taken for "no registry"
+    if cfg.registry == DEFAULT_REGISTRY and not os.path.lexists(path):
         return model.Registry()
     reader = Reader(cfg.registry, problems, cfg.lang)
-    root = compose_file(path, reader)
+    root = compose_file(path, reader, root=cfg.root)
     if root is None:
         return model.Registry()
     return read_registry(root, reader)
