@@ -28,7 +28,7 @@ from portal.ledger import load as load_module
 from portal.ledger import model
 from portal.ledger.load import load, load_text, read_registry
 from portal.ledger.yamlread import MAX_BYTES, Reader, compose_text
-from portal.problems import LedgerError, Problems
+from portal.problems import LedgerError, Problem, Problems, printable
 
 AS_OF = dt.date(2020, 9, 30)
 MEMORY_LIMIT = 384 * 1024**2  # `portal validate` of the sample needs less than 256 MiB of address space
@@ -271,3 +271,30 @@ def test_the_reading_code_is_given_the_project_folder(tmp_path: Path, monkeypatc
     monkeypatch.setattr(load_module, "compose_file", spy)
     load(read_config(project / "mkdocs.yml", environ={}))
     assert seen == [("departments.yaml", project.resolve()), ("tasks.yaml", project.resolve())]
+
+
+# --- 4. what reaches the terminal ------------------------------------------------------------------------------------
+
+TERMINAL_ATTACK = "\x1b]0;PWNED\x07\x1b[2J"  # retitle the window, then clear the screen
+
+
+def test_terminal_escapes_from_the_ledger_are_printed_as_visible_escapes(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    # a line break, a tab, CSI in one byte (a C1 control, which YAML takes only as an escape), a right-to-left override
+    status = q("进行\n中\t\x9b2J\u202e").replace("\x9b", "\\x9b")
+    task = f"      - id: t1\n        title: 任务\n        {q(TERMINAL_ATTACK)}: x\n        status: {status}\n"
+    text = ledger(tasks=task)
+    (project / "tasks.yaml").write_text(text, encoding="utf-8")
+    (project / "departments.yaml").write_text(registry_of("办公室"), encoding="utf-8")
+    out = validate(project)
+    assert_refused(out, "tasks.yaml:12:9: 没有“\\x1b]0;PWNED\\x07\\x1b[2J”这个字段",
+                   "tasks.yaml:13:17: “进行\\n中\\t\\x9b2J\\u202e”不是有效的状态")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", out.stderr + out.stdout), out.stderr
+
+
+def test_printable_keeps_text_and_shows_every_control_character() -> None:
+    assert printable("办公室 机关党委　人教科 a-b") == "办公室 机关党委　人教科 a-b"
+    assert printable("a\nb\tc\rd\x00e\x7f\x85\u2028\u2066") == "a\\nb\\tc\\rd\\x00e\\x7f\\x85\\u2028\\u2066"
+    problem = Problem("tasks\x1b.yaml", 3, 4, "bad_choice", (("value", "x\x1b[2J"), ("label", "状态"), ("hint", ""),
+                                                            ("allowed", "…")))
+    assert problem.render() == "tasks\\x1b.yaml:3:4: “x\\x1b[2J”不是有效的状态。可选：…"

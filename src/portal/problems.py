@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from portal.i18n import message
+
+#: Characters that must not reach a terminal or a log as they are: C0 and C1 controls (ESC starts the terminal
+#: sequences that retitle a window, clear the screen or rewrite what was printed; a line break would forge a
+#: line of its own), DEL, the line and paragraph separators, and the bidirectional controls that reorder what
+#: is shown ("Trojan Source").
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match[0]
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print: each control character shown as a visible escape (``\\x1b``, ``\\n``).
+
+    Ordinary text, Chinese and spaces included, is kept as it is. Every message about a file goes through
+    this (in :meth:`Problem.render`), since the file's words are someone else's.
+    """
+    return _UNPRINTABLE.sub(_escape, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +42,10 @@ class Problem:
 
     def render(self, lang: str = "zh") -> str:
         """``path:line:column: message``, with a warning marker for warnings."""
-        text = message(lang, self.code, dict(self.params))
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        params = {k: printable(v) if isinstance(v, str) else v for k, v in self.params}
+        text = message(lang, self.code, params)
+        file = printable(self.file)
+        where = f"{file}:{self.line}:{self.column}" if self.line else file
         if self.severity == "warning":
             return f"{where}: {message(lang, 'warning', {})}: {text}"
         return f"{where}: {text}"
