@@ -23,10 +23,11 @@ from pathlib import Path
 import pytest
 
 from conftest import PORTAL, Build, copy_project, run_build
-from portal.config import read_config
+from portal.config import PortalConfig, read_config
 from portal.ledger import load as load_module
 from portal.ledger import model
-from portal.ledger.load import load, load_text, read_registry
+from portal.ledger.load import load, load_text, read_registry, slugify
+from portal.ledger.schema import MAX_ID, MAX_NAME, RESERVED_NAMES
 from portal.ledger.yamlread import MAX_BYTES, Reader, compose_text
 from portal.problems import LedgerError, Problem, Problems, printable
 
@@ -271,6 +272,147 @@ def test_the_reading_code_is_given_the_project_folder(tmp_path: Path, monkeypatc
     monkeypatch.setattr(load_module, "compose_file", spy)
     load(read_config(project / "mkdocs.yml", environ={}))
     assert seen == [("departments.yaml", project.resolve()), ("tasks.yaml", project.resolve())]
+
+
+# --- 2. where pages are written -------------------------------------------------------------------------------------
+
+
+def test_department_names_that_make_one_page_are_refused(tmp_path: Path) -> None:
+    """`甲 科` and `甲/科` are both departments/甲-科/: one page would overwrite the other."""
+    assert registry_problems(registry_of("甲 科", "甲/科")) == [
+        "departments.yaml:3:11: “甲/科”与“甲 科”（在 departments.yaml:2:11）会写到同一个网页 departments/甲-科/"
+        "（网址名不区分大小写）：请在单位名录中为其中一个写不同的 slug"]
+    # without a registry the names in the ledger make the pages
+    lines = problems(ledger(tasks="      - id: t1\n        title: 任务\n        lead: [甲 科, 甲/科]\n"))
+    assert lines == ["tasks.yaml:12:21: “甲/科”与“甲 科”（在 tasks.yaml:12:16）会写到同一个网页 departments/甲-科/"
+                     "（网址名不区分大小写）：请统一单位名称的写法，"
+                     "或在单位名录 departments.yaml 中登记这些单位并各写一个 slug"]
+    # and the real commands stop before anything is written
+    project = copy_project(tmp_path / "p")
+    with open(project / "departments.yaml", "a", encoding="utf-8") as f:
+        f.write("  - name: 甲 科\n  - name: 甲/科\n")
+    lines = len((project / "departments.yaml").read_text(encoding="utf-8").splitlines())
+    line = f"departments.yaml:{lines}:11: “甲/科”与“甲 科”（在 departments.yaml:{lines - 1}:11）"
+    assert_refused(validate(project), line)
+    build = run_build(project)
+    assert_refused(build, line)
+    assert not build.site.exists()
+
+
+def test_slugs_differing_only_in_case_or_unicode_form_are_refused() -> None:
+    text = "departments:\n  - name: 财务科\n    slug: Finance\n  - name: 计划科\n    slug: finance\n"
+    assert registry_problems(text) == [
+        "departments.yaml:5:11: “计划科”与“财务科”（在 departments.yaml:3:11）会写到同一个网页 departments/finance/"
+        "（网址名不区分大小写）：请在单位名录中为其中一个写不同的 slug"]
+    # 'é' as one character and as 'e' with a combining accent: one file name on macOS
+    assert len(registry_problems(registry_of("Caf\u00e9 科", "Cafe\u0301 科"))) == 1
+    # a zero-width space or a C1 control inside a name changes nothing that shows: the page is the same
+    assert slugify("甲\u200b科") == slugify("甲\x85科") == "甲-科"
+    assert len(registry_problems(registry_of("甲 科", "甲\u200b科"))) == 1
+
+
+@pytest.mark.parametrize("plan_id", ["table", "Index", "tasks.json", "feed", "versions", "ARCHIVE", "con", "lpt1.x"])
+def test_plan_ids_that_are_names_of_the_site_are_refused(plan_id: str) -> None:
+    lines = problems(ledger(plan_id=plan_id))
+    assert len(lines) == 1 and lines[0].startswith(f"tasks.yaml:2:7: “{plan_id}”"), lines
+    assert ("Windows 的保留设备名" if plan_id[:3] in {"con", "lpt"} else "与网站自带的页面或文件") in lines[0]
+
+
+def test_section_id_index_and_reserved_slugs_are_refused() -> None:
+    lines = problems(ledger(sections="  - id: Index\n    title: 第二部分\n"))
+    assert lines == ["tasks.yaml:12:9: “Index”与网站自带的页面或文件“index”重名，会覆盖它：请换一个"]
+    assert problems(ledger(sections="  - id: table\n    title: 第二部分\n")) == []  # p/table/ is in no one's way
+    text = "departments:\n  - name: 甲\n    slug: index\n  - name: 乙\n    slug: NUL\n  - name: Search\n"
+    assert registry_problems(text) == [
+        "departments.yaml:3:11: “index”与网站自带的页面或文件“index”重名，会覆盖它：请换一个",
+        "departments.yaml:5:11: “NUL”是 Windows 的保留设备名 NUL，网站复制到 Windows 后这个页面无法打开：请换一个",
+        "departments.yaml:6:11: 单位名称“Search”生成的网址名“Search”与网站自带的页面或文件重名，或是 Windows 的设备名："
+        "请在单位名录 departments.yaml 中登记它并写一个 slug"]
+    lines = problems(ledger(tasks="      - id: t1\n        title: 任务\n        lead: [departments]\n"))
+    assert len(lines) == 1 and "生成的网址名“departments”" in lines[0]
+
+
+def test_reserved_names_are_every_top_level_name_of_the_built_site(sample_build: Build) -> None:
+    """The one list of reserved names covers what a build writes at the top (the sample has one plan, pe2020,
+    and the pages of content/)."""
+    content = {p.stem for p in (Path(__file__).parents[1] / "content").glob("*.md")}
+    names = {p.name.split(".", 1)[0].casefold() for p in sample_build.site.iterdir()}
+    assert names - content - {"pe2020"} <= RESERVED_NAMES, names - content - {"pe2020"} - RESERVED_NAMES
+
+
+def test_dot_names_get_a_safe_page_and_the_dashboard_stays(tmp_path: Path) -> None:
+    """A department named `..` would be departments/../ (the dashboard's folder) and `.` departments/ itself."""
+    assert slugify("..") == slugify(".") == "unit" and slugify(".hidden.") == "hidden"
+    assert len(registry_problems(registry_of("..", "."))) == 1  # both 'unit': one page, refused
+    project = copy_project(tmp_path / "p")
+    (project / "departments.yaml").write_text(registry_of(".."), encoding="utf-8")
+    (project / "tasks.yaml").write_text(ledger().replace("lead: [办公室]", "lead: ['..']"), encoding="utf-8")
+    build = run_build(project)
+    assert build.returncode == 0, build.stderr[-3000:]
+    heading = re.compile(r"<h1[^>]*>([^<]*)")
+    assert heading.search(build.page("departments/unit/index.html"))[1].strip() == ".."
+    assert 'href="unit/"' in build.page("departments/index.html")
+    assert heading.search(build.page("index.html"))[1].startswith("2020年")  # the dashboard is still the dashboard
+    assert sorted(p.name for p in (build.site / "departments").iterdir()) == ["index.html", "unit"]
+
+
+def test_ids_and_names_over_the_limits_are_refused() -> None:
+    long_id, ok_id = "a" * (MAX_ID + 1), "a" * MAX_ID
+    assert problems(ledger(plan_id=ok_id, tasks=f"      - id: {ok_id[:-1]}t\n        title: 任务\n")) == []
+    assert problems(ledger(plan_id=long_id)) == [
+        f"tasks.yaml:2:7: “{'a' * 20}…”有 {MAX_ID + 1} 个字符，超过上限 {MAX_ID}"
+        "（编号和网址名会用作网址和文件名）：请缩短"]
+    assert len(problems(ledger(tasks=f"      - id: {long_id}\n        title: 任务\n"))) == 1
+    assert len(registry_problems(f"departments:\n  - name: 甲\n    slug: {long_id}\n")) == 1
+    name = "很" * (MAX_NAME + 1)
+    assert registry_problems(registry_of("很" * MAX_NAME)) == []
+    assert registry_problems(registry_of(name)) == [
+        f"departments.yaml:2:11: 单位名称有 {MAX_NAME + 1} 个字符，超过上限 {MAX_NAME}"
+        "（名称会用作网页的文件名）：请改用简称"]
+    assert len(problems(ledger(tasks=f"      - id: t1\n        title: 任务\n        lead: [{name}]\n"))) == 1
+
+
+def test_an_id_with_a_final_line_break_is_refused() -> None:
+    """'$' matches before a final line break: "s1\\n" passed the id pattern and made a page named 's1\\n'."""
+    assert problems(ledger(plan_id=q("p\n"))) == [
+        "tasks.yaml:2:7: 编号“p\\n”只能包含字母、数字、点、短横线和下划线，且以字母或数字开头"]
+    assert len(problems(ledger(sections=f"  - id: {q('s2' + chr(10))}\n    title: 第二部分\n"))) == 1
+
+
+def test_page_ids_differing_only_in_case_or_a_final_dot_are_refused(tmp_path: Path) -> None:
+    lines = problems(ledger(sections="  - id: S1\n    title: 第二部分\n  - id: s1.\n    title: 第三部分\n"))
+    assert lines == [
+        "tasks.yaml:12:9: 编号“S1”与“s1”（在 tasks.yaml:6:9）只差大小写或末尾的点：网站复制到 Windows 或 macOS 后"
+        "两者是同一个文件，会互相覆盖：请换一个编号",
+        "tasks.yaml:14:9: 编号“s1.”与“s1”（在 tasks.yaml:6:9）只差大小写或末尾的点：网站复制到 Windows 或 macOS 后"
+        "两者是同一个文件，会互相覆盖：请换一个编号"]
+    # task ids are anchors in a page, where case counts
+    assert problems(ledger(tasks="      - id: T1\n        title: 任务\n      - id: t1\n        title: 任务\n")) == []
+    # plan ids in two ledgers
+    (tmp_path / "a.yaml").write_text(ledger(plan_id="Plan"), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(ledger(plan_id="plan").replace("s1", "s9").replace("t1", "t9"),
+                                     encoding="utf-8")
+    with pytest.raises(LedgerError) as info:
+        load(PortalConfig(root=tmp_path, ledgers=["a.yaml", "b.yaml"], registry=None, as_of=AS_OF))
+    assert [p.render() for p in info.value.problems.errors] == [
+        "b.yaml:2:7: 编号“plan”与“Plan”（在 a.yaml:2:7）只差大小写或末尾的点：网站复制到 Windows 或 macOS 后"
+        "两者是同一个文件，会互相覆盖：请换一个编号"]
+
+
+# (A quoted title of ASCII spaces alone, ' ', is still accepted: see Text.read_scalar.)
+BLANKS = {"empty": "", "spaces-and-a-tab": "  \t ", "ideographic-space": "\u3000", "no-break-space": " \u00a0 ",
+          "zero-width-space": "\u200b", "joiners": "\u200c\u200d", "word-joiner-bom": "\u2060\ufeff"}
+BLANK = "这里没有可见的文字（只有空格或零宽空格等不可见字符）：请写上内容"
+
+
+@pytest.mark.parametrize("blank", list(BLANKS.values()), ids=list(BLANKS))
+def test_titles_and_names_without_visible_text_are_refused(blank: str) -> None:
+    task = f"      - id: t1\n        title: {q(blank)}\n        units: [{q(blank)}]\n"
+    text = ledger(plan_title=q(blank), tasks=task, sections=f"  - id: s2\n    title: {q(blank)}\n")
+    assert problems(text) == [f"tasks.yaml:3:10: {BLANK}", f"tasks.yaml:11:16: {BLANK}",
+                              f"tasks.yaml:12:17: {BLANK}", f"tasks.yaml:14:12: {BLANK}"]
+    assert registry_problems(registry_of(blank)) == [f"departments.yaml:2:11: {BLANK}"]
+    assert problems(ledger(tasks=f"      - id: t1\n        title: {q('任务' + blank)}\n")) == []
 
 
 # --- 4. what reaches the terminal ------------------------------------------------------------------------------------
