@@ -415,6 +415,29 @@ def test_titles_and_names_without_visible_text_are_refused(blank: str) -> None:
     assert problems(ledger(tasks=f"      - id: t1\n        title: {q('任务' + blank)}\n")) == []
 
 
+# --- 3. links -------------------------------------------------------------------------------------------------------
+
+OTHER_HOSTS = {"protocol-relative": "//evil.example/x", "triple-slash": "///evil.example/x",
+               "unc-share": "\\\\evil.example\\share", "slash-backslash": "/\\evil.example/x",
+               "backslash-path": "材料\\报告.pdf", "backslash-in-https": "https://example.gov.cn\\@evil.example/"}
+
+
+@pytest.mark.parametrize("url", list(OTHER_HOSTS.values()), ids=list(OTHER_HOSTS))
+def test_links_to_other_hosts_or_shares_are_refused(url: str) -> None:
+    text = ledger(tasks=f"      - id: t1\n        title: 任务\n        evidence:\n          - {q(url)}\n")
+    assert problems(text) == [f"tasks.yaml:13:13: 链接“{url}”无效："
+                              "以 // 开头或含反斜杠 \\ 的链接会被浏览器当作其他网站的地址；"
+                              "站外链接请写完整的 https://…，站内路径请用 /"]
+
+
+def test_links_in_the_site_and_on_the_web_still_pass() -> None:
+    urls = ["材料/报告.pdf", "./材料/x.pdf", "../files/x.pdf", "/files/x.pdf", "https://example.gov.cn/a//b",
+            "http://example.gov.cn", "mailto:office@example.gov.cn", "报告.pdf#page=2"]
+    items = "".join(f"          - {q(u)}\n" for u in urls)
+    plan = load_text(ledger(tasks=f"      - id: t1\n        title: 任务\n        evidence:\n{items}"), as_of=AS_OF)
+    assert [e.url for e in plan.walk_tasks()[0].evidence] == urls
+
+
 # --- 4. what reaches the terminal ------------------------------------------------------------------------------------
 
 TERMINAL_ATTACK = "\x1b]0;PWNED\x07\x1b[2J"  # retitle the window, then clear the screen

@@ -93,6 +93,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "（网址名不区分大小写）：请统一单位名称的写法，或在单位名录 departments.yaml 中登记这些单位并各写一个 slug",
         "name_reserved": "单位名称“{value}”生成的网址名“{slug}”与网站自带的页面或文件重名，或是 Windows 的设备名："
         "请在单位名录 departments.yaml 中登记它并写一个 slug",
+        "bad_url_host": "链接“{value}”无效：以 // 开头或含反斜杠 \\ 的链接会被浏览器当作其他网站的地址；"
+        "站外链接请写完整的 https://…，站内路径请用 /",
     },
     "en": {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
@@ -184,6 +186,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "registry departments.yaml, each with a slug",
         "name_reserved": "the department name '{value}' makes the slug '{slug}', which is the name of the site's own "
         "page or file or a Windows device name: list it in the registry departments.yaml with a slug",
+        "bad_url_host": "link '{value}' is not allowed: a link starting with // or holding a backslash \\ is taken "
+        "by browsers as another site's address; write a full https://… link to another site, and / in paths",
     },
 }
 

@@ -358,6 +358,12 @@ class Url(ScalarSpec):
         if (m and m[1].lower() not in SAFE_SCHEMES) or not value or controls or any(c in value for c in "\"<>"):
             ctx.reader.error(s, "bad_url", value=value)
             return INVALID
+        # Browsers read '//host/…' (and '/\host', '\\host': a backslash is a slash to them) as a link to another
+        # site, and Windows reads '\\host\share' as a network share: neither is a path in the site. No link needs
+        # a raw backslash (it is %5C), so none is allowed anywhere, which also ends any parser's disagreement.
+        if value.startswith("//") or "\\" in value:
+            ctx.reader.error(s, "bad_url_host", value=value)
+            return INVALID
         return value
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
