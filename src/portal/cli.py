@@ -36,6 +36,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from portal.history.changes import diff_states, to_markdown
     from portal.history.git import merge_base, repo_root, show
     from portal.history.versions import Cache, StateReader, VersionError
+    from portal.ledger.yamlread import Reader, read_bounded
+    from portal.problems import Problems
 
     cfg = read_config(args.config_file)
     root = repo_root(cfg.root)
@@ -45,11 +47,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     base = args.base or os.environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or merge_base(root)
     reader = StateReader(Cache())
     for rel in cfg.ledgers:
-        path = cfg.path(rel)
-        old_bytes = show(root, base, path.relative_to(root).as_posix()) if base else None
+        path = Path(os.path.normpath(cfg.root / rel))  # as written: links are for read_bounded to judge
+        tracked = path.relative_to(root).as_posix() if path.is_relative_to(root) else None
+        old_bytes = show(root, base, tracked) if base and tracked else None
+        # the same bounded read as validation (a regular file inside the project, not over the size limit)
+        new_bytes = read_bounded(path, Reader(rel, Problems(), cfg.lang), root=cfg.root) \
+            if os.path.lexists(path) else None
         try:
             old = reader.read(old_bytes.decode("utf-8-sig"), rel) if old_bytes is not None else None
-            new = reader.read(path.read_text(encoding="utf-8-sig"), rel) if path.exists() else None
+            new = reader.read(new_bytes.decode("utf-8-sig"), rel) if new_bytes is not None else None
         except (VersionError, UnicodeDecodeError):
             continue  # the validation below says what is wrong
         print(to_markdown(rel, diff_states(old, new), cfg.lang))
@@ -146,12 +152,24 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_fmt(args: argparse.Namespace) -> int:
     """Normalise ledger and registry files in place (comments kept); with --check, only say which would change."""
     from portal.ledger.yamlout import format_file
+    from portal.ledger.yamlread import Reader, read_bounded
+    from portal.problems import Problem, Problems
 
     cfg = read_config(args.config_file)
-    files = [Path(f) for f in args.files] or [cfg.path(rel) for rel in cfg.ledgers] + (
-        [cfg.path(cfg.registry)] if cfg.registry and cfg.path(cfg.registry).exists() else [])
+    # the paths as written (cfg.path would follow a link to its target)
+    files = [Path(f) for f in args.files] or [cfg.root / rel for rel in cfg.ledgers] + (
+        [cfg.root / cfg.registry] if cfg.registry and os.path.lexists(cfg.root / cfg.registry) else [])
     changed = 0
     for path in files:
+        # fmt rewrites the file: never through a link (it would replace the link), never a file too large to read
+        problems = Problems()
+        if path.is_symlink():
+            problems.add(Problem(str(path), 0, 0, "fmt_link"))
+        else:
+            read_bounded(path, Reader(str(path), problems, cfg.lang))
+        if problems.errors:
+            print("\n".join(problems.render(cfg.lang)), file=sys.stderr)
+            return 1
         try:
             if format_file(path, check=args.check):
                 changed += 1

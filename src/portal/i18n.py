@@ -113,6 +113,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_unplaced": "{where}: 未放入台账：{words}",
         "fmt_would": "需要整理格式：{file}",
         "fmt_done": "已整理格式：{file}",
+        "fmt_link": "这是一个链接：portal fmt 只整理普通文件（整理会用文件替换链接），请直接指定它指向的文件",
         "summary_errors": "台账校验未通过：{errors} 个错误，{warnings} 个警告",
         "summary_ok": "台账校验通过：{plans} 个方案，{tasks} 项任务{warnings}",
         "summary_warnings": "，{warnings} 个警告",
@@ -125,6 +126,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "type_date": "日期",
         "type_bool": "布尔值",
         "type_null": "空值",
+        # faults and hostile repositories (issue 18)
+        "file_outside_project": "这个文件（或它所在的文件夹）是指向项目文件夹之外的符号链接，已拒绝读取："
+        "请把文件本身放进项目文件夹（mkdocs.yml 所在的文件夹）；"
+        "确需使用项目外的文件时，请在 mkdocs.yml 的 extra.portal 中直接写出它的路径",
+        "file_not_regular": "这不是普通文件（是{kind}），已拒绝读取：台账和单位名录必须是普通的 YAML 文件",
+        "file_kind_directory": "文件夹",
+        "file_kind_fifo": "命名管道",
+        "file_kind_device": "设备",
+        "file_kind_socket": "套接字",
+        "file_kind_other": "特殊文件",
+        "text_blank": "这里没有可见的文字（只有空格或零宽空格等不可见字符）：请写上内容",
+        "name_too_long": "单位名称有 {length} 个字符，超过上限 {limit}（名称会用作网页的文件名）：请改用简称",
+        "id_too_long": "“{value}…”有 {length} 个字符，超过上限 {limit}（编号和网址名会用作网址和文件名）：请缩短",
+        "id_reserved": "“{value}”与网站自带的页面或文件“{name}”重名，会覆盖它：请换一个",
+        "id_device": "“{value}”是 Windows 的保留设备名 {name}，网站复制到 Windows 后这个页面无法打开：请换一个",
+        "duplicate_id_case": "编号“{value}”与“{other}”（在 {first}）只差大小写或末尾的点：网站复制到 Windows 或 macOS "
+        "后两者是同一个文件，会互相覆盖：请换一个编号",
+        "slug_collision": "“{name}”与“{other}”（在 {first}）会写到同一个网页 departments/{slug}/"
+        "（网址名不区分大小写）：请在单位名录中为其中一个写不同的 slug",
+        "name_collision": "“{name}”与“{other}”（在 {first}）会写到同一个网页 departments/{slug}/"
+        "（网址名不区分大小写）：请统一单位名称的写法，或在单位名录 departments.yaml 中登记这些单位并各写一个 slug",
+        "name_reserved": "单位名称“{value}”生成的网址名“{slug}”与网站自带的页面或文件重名，或是 Windows 的设备名："
+        "请在单位名录 departments.yaml 中登记它并写一个 slug",
+        "bad_url_host": "链接“{value}”无效：以 // 开头或含反斜杠 \\ 的链接会被浏览器当作其他网站的地址；"
+        "站外链接请写完整的 https://…，站内路径请用 /",
     },
     "en": {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
@@ -235,6 +261,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_unplaced": "{where}: not placed in the ledger: {words}",
         "fmt_would": "would reformat {file}",
         "fmt_done": "reformatted {file}",
+        "fmt_link": "this is a link: portal fmt formats plain files only (it would replace the link); name the file "
+        "it points at",
         "summary_errors": "ledger check failed: {errors} errors, {warnings} warnings",
         "summary_ok": "ledger check passed: {plans} plans, {tasks} tasks{warnings}",
         "summary_warnings": ", {warnings} warnings",
@@ -247,6 +275,38 @@ MESSAGES: dict[str, dict[str, str]] = {
         "type_date": "date",
         "type_bool": "boolean",
         "type_null": "null",
+        # faults and hostile repositories (issue 18)
+        "file_outside_project": "this file, or a folder on its path, is a symbolic link to a place outside the "
+        "project folder: refused; put the file itself in the project folder (where mkdocs.yml is), or, to use a "
+        "file outside it on purpose, write its path in extra.portal in mkdocs.yml",
+        "file_not_regular": "this is not a regular file (it is {kind}): refused; the ledger and the registry must "
+        "be plain YAML files",
+        "file_kind_directory": "a folder",
+        "file_kind_fifo": "a named pipe",
+        "file_kind_device": "a device",
+        "file_kind_socket": "a socket",
+        "file_kind_other": "a special file",
+        "text_blank": "there is no visible text here (only spaces or invisible characters such as zero-width "
+        "spaces): write the text",
+        "name_too_long": "the department name has {length} characters, over the limit of {limit} (names are used "
+        "as file names of pages): use a short name",
+        "id_too_long": "'{value}…' has {length} characters, over the limit of {limit} (ids and slugs are used in "
+        "addresses and file names): shorten it",
+        "id_reserved": "'{value}' has the name of the site's own page or file '{name}' and would overwrite it: "
+        "choose another",
+        "id_device": "'{value}' is the reserved Windows device name {name}: the page could not be opened once the "
+        "site is copied to Windows; choose another",
+        "duplicate_id_case": "id '{value}' differs from '{other}' (at {first}) only in case or a final dot: on "
+        "Windows and macOS they are the same file and would overwrite each other; choose another id",
+        "slug_collision": "'{name}' and '{other}' (at {first}) would be written to the same page "
+        "departments/{slug}/ (addresses ignore case): give one of them a different slug in the registry",
+        "name_collision": "'{name}' and '{other}' (at {first}) would be written to the same page "
+        "departments/{slug}/ (addresses ignore case): spell the name one way, or list these departments in the "
+        "registry departments.yaml, each with a slug",
+        "name_reserved": "the department name '{value}' makes the slug '{slug}', which is the name of the site's own "
+        "page or file or a Windows device name: list it in the registry departments.yaml with a slug",
+        "bad_url_host": "link '{value}' is not allowed: a link starting with // or holding a backslash \\ is taken "
+        "by browsers as another site's address; write a full https://… link to another site, and / in paths",
     },
 }
 

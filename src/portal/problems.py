@@ -7,6 +7,28 @@ from dataclasses import dataclass, field
 
 from portal.i18n import message
 
+#: Characters that must not reach a terminal or a log as they are: C0 and C1 controls (ESC starts the terminal
+#: sequences that retitle a window, clear the screen or rewrite what was printed; a line break would forge a
+#: line of its own), DEL, the line and paragraph separators, and the bidirectional controls that reorder what
+#: is shown ("Trojan Source").
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")  # and lone surrogates, from undecodable bytes
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match[0]
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print: each control character shown as a visible escape (``\\x1b``, ``\\n``).
+
+    Ordinary text, Chinese and spaces included, is kept as it is. Every message about a file goes through
+    this (in :meth:`Problem.render`), since the file's words are someone else's.
+    """
+    return _UNPRINTABLE.sub(_escape, text)
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -21,8 +43,10 @@ class Problem:
 
     def render(self, lang: str = "zh") -> str:
         """``path:line:column: message``, with a warning marker for warnings."""
-        text = message(lang, self.code, dict(self.params))
-        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        params = {k: printable(v) if isinstance(v, str) else v for k, v in self.params}
+        text = message(lang, self.code, params)
+        file = printable(self.file)
+        where = f"{file}:{self.line}:{self.column}" if self.line else file
         if self.severity == "warning":
             return f"{where}: {message(lang, 'warning', {})}: {text}"
         return f"{where}: {text}"
@@ -68,15 +92,3 @@ class LedgerError(Exception):
             {"errors": len(self.problems.errors), "warnings": len(self.problems.warnings)},
         )
         return "\n".join([*self.problems.render(self.lang), summary])
-
-
-
-# C0 and C1 controls, DEL, bidirectional overrides and isolates, line and paragraph separators, lone surrogates
-_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                           "\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """Text from a file or a repository made safe for a terminal or a log: the characters a terminal would act
-    on shown as escapes (\\x1b, \\u202e)."""
-    return _UNSAFE_CHARS.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)

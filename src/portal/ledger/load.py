@@ -8,18 +8,34 @@ that do not set their own.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from portal.config import DEFAULT_REGISTRY, PortalConfig
 from portal.deadlines.calendar import today_in
 from portal.ledger import model
-from portal.ledger.schema import INVALID, LEDGER, PLAN_META, REGISTRY, SECTION, Context, ListOf
+from portal.ledger.schema import (
+    INVALID,
+    LEDGER,
+    PLAN_META,
+    REGISTRY,
+    RESERVED_NAMES,
+    SECTION,
+    Context,
+    ListOf,
+    reserved_segment,
+    value_node,
+)
 from portal.ledger.yamlread import MappingNode, Node, Reader, compose_file, compose_text
 from portal.problems import LedgerError, Problem, Problems
 
-SLUG_UNSAFE = re.compile(r"[\s/\\?#%\"'<>|*:&]+")
+#: What a department's page name may not contain: space, path and URL punctuation, the characters Windows
+#: forbids in file names, and control and format characters (zero-width spaces would make two names that look
+#: the same two pages).
+SLUG_UNSAFE = re.compile(r"[\s/\\?#%\"'<>|*:&\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+")
 
 
 @dataclass(slots=True)
@@ -42,6 +58,8 @@ def load(cfg: PortalConfig, sources: Mapping[str, bytes] | None = None) -> Loade
     registry = _load_registry(cfg, problems, sources)
     plans: list[model.Plan] = []
     ids: list[tuple[str, Node, str]] = []
+    names: list[tuple[str, Node, str]] = []
+    pages: list[tuple[str, Node, str]] = []
     for rel in cfg.ledgers:
         reader = Reader(rel, problems, cfg.lang)
         if sources is not None:
@@ -49,14 +67,18 @@ def load(cfg: PortalConfig, sources: Mapping[str, bytes] | None = None) -> Loade
                 continue
             root = compose_text(sources[rel], reader)
         else:
-            root = compose_file(cfg.path(rel), reader)
+            # The path as written, joined to the project folder: cfg.path() follows symbolic links, and whether a
+            # link leads out of the project is what compose_file must judge.
+            root = compose_file(cfg.root / rel, reader, root=cfg.root)
         if root is None:
             continue
-        plan = read_plan(root, reader, registry, cfg.registry or "", cfg.as_of, ids)
+        plan = read_plan(root, reader, registry, cfg.registry or "", cfg.as_of, ids, names, pages)
         if plan is not None:
             plan.path = rel
             plans.append(plan)
     _check_unique(ids, problems, cfg.lang)
+    _check_page_case(pages, problems)
+    _check_name_pages(names, problems)
     if not problems.errors:  # a lead that failed to read would otherwise also warn here
         for plan in plans:
             _check_leads(plan, problems)
@@ -73,8 +95,13 @@ def load_text(text: str, file: str = "tasks.yaml", *, as_of: dt.date | None = No
     reader = Reader(file, problems, lang)
     root = compose_text(text, reader)
     ids: list[tuple[str, Node, str]] = []
-    plan = read_plan(root, reader, registry, DEFAULT_REGISTRY, as_of, ids) if root is not None else None
+    names: list[tuple[str, Node, str]] = []
+    pages: list[tuple[str, Node, str]] = []
+    plan = (read_plan(root, reader, registry, DEFAULT_REGISTRY, as_of, ids, names, pages) if root is not None
+            else None)
     _check_unique(ids, problems, lang)
+    _check_page_case(pages, problems)
+    _check_name_pages(names, problems)
     if plan is not None and not problems.errors:
         _check_leads(plan, problems)
     if problems.errors or plan is None:
@@ -83,19 +110,32 @@ def load_text(text: str, file: str = "tasks.yaml", *, as_of: dt.date | None = No
 
 
 def read_plan(root: Node, reader: Reader, registry: model.Registry | None, registry_file: str,
-              as_of: dt.date | None, ids: list[tuple[str, Node, str]]) -> model.Plan | None:
-    """A plan from a ledger file's root node; problems go to the reader."""
+              as_of: dt.date | None, ids: list[tuple[str, Node, str]],
+              names: list[tuple[str, Node, str]] | None = None,
+              pages: list[tuple[str, Node, str]] | None = None) -> model.Plan | None:
+    """A plan from a ledger file's root node; problems go to the reader.
+
+    ``ids`` gets (file, node, id) of every id read. When given, ``names`` gets every department name read
+    without a registry (each becomes a page of its own), and ``pages`` (file, node, page path) of the plan id
+    and each section id ('plan' and 'plan/section'), for the checks of the site's file names.
+    """
     top = LEDGER.read(root, Context(reader))
     if top is INVALID:
         return None
     ctx = Context(reader, registry=registry, registry_file=registry_file)
     meta = PLAN_META.read(top["plan"], ctx)
+    meta_pages = len(ctx.page_ids)
     # Read the sections even when the plan header is wrong, so that every problem shows at once.
     timezone = "Asia/Shanghai" if meta is INVALID else meta.get("timezone", "Asia/Shanghai")
     ctx.as_of = as_of or today_in(timezone)
     ctx.year = ctx.as_of.year if meta is INVALID else meta["year"]
     sections = ListOf(SECTION).read(top["sections"], ctx)
     ids.extend((reader.file, node, value) for node, value in ctx.ids)
+    if names is not None:
+        names.extend((reader.file, node, value) for node, value in ctx.names)
+    if pages is not None and meta is not INVALID:
+        pages.extend((reader.file, node, value if i < meta_pages else f"{meta['id']}/{value}")
+                     for i, (node, value) in enumerate(ctx.page_ids))
     if sections is INVALID or meta is INVALID:
         return None
     plan = model.Plan(
@@ -141,6 +181,45 @@ def _check_unique(ids: list[tuple[str, Node, str]], problems: Problems, lang: st
             first[value] = where
 
 
+def _check_page_case(pages: list[tuple[str, Node, str]], problems: Problems) -> None:
+    """Plan and section pages that differ only in case or a final dot: one file on Windows or macOS, so one
+    would overwrite the other.
+
+    (Ids written twice exactly are reported by _check_unique; task ids are anchors, where case counts.)
+    """
+    first: dict[str, tuple[str, str]] = {}  # folded page path -> (page path as written, where)
+    for file, node, path in pages:
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        seen = first.setdefault(_page_key(path), (path, f"{file}:{line}:{col}"))
+        if seen[0] != path:
+            problems.add(Problem(file, line, col, "duplicate_id_case", (
+                ("value", path.rsplit("/", 1)[-1]), ("other", seen[0].rsplit("/", 1)[-1]), ("first", seen[1]))))
+
+
+def _page_key(path: str) -> str:
+    """Page paths that name one file wherever the site is copied: without case (Windows, macOS), in one Unicode
+    form (macOS) and without the dots Windows drops from the end of a name ('s1.' is 's1' there)."""
+    folded = unicodedata.normalize("NFC", path).casefold()
+    return "/".join(part.rstrip(".") for part in folded.split("/"))
+
+
+def _check_name_pages(names: list[tuple[str, Node, str]], problems: Problems) -> None:
+    """Department names read without a registry: each name's page must be its own and a possible file name."""
+    first: dict[str, tuple[str, str]] = {}  # page key -> (name, where)
+    for file, node, name in names:
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        slug = slugify(name)
+        key = _page_key(slug)
+        seen = first.get(key)
+        if seen is None:
+            first[key] = (name, f"{file}:{line}:{col}")
+            if reserved_segment(slug, RESERVED_NAMES):
+                problems.add(Problem(file, line, col, "name_reserved", (("value", name), ("slug", slug))))
+        elif seen[0] != name:
+            problems.add(Problem(file, line, col, "name_collision",
+                                 (("name", name), ("other", seen[0]), ("first", seen[1]), ("slug", slug))))
+
+
 def _check_leads(plan: model.Plan, problems: Problems) -> None:
     for task in plan.walk_tasks():
         if not task.lead:
@@ -156,10 +235,11 @@ def _load_registry(cfg: PortalConfig, problems: Problems,
     if sources is not None and cfg.registry in sources:
         root = compose_text(sources[cfg.registry], reader)
         return model.Registry() if root is None else read_registry(root, reader)
-    path = cfg.path(cfg.registry)
-    if cfg.registry == DEFAULT_REGISTRY and not path.exists():
+    path = cfg.root / cfg.registry
+    # lexists: a link that leads nowhere (or out of the project) is reported, not taken for "no registry"
+    if cfg.registry == DEFAULT_REGISTRY and not os.path.lexists(path):
         return model.Registry()
-    root = compose_file(path, reader)
+    root = compose_file(path, reader, root=cfg.root)
     if root is None:
         return model.Registry()
     return read_registry(root, reader)
@@ -171,6 +251,7 @@ def read_registry(root: Node, reader: Reader) -> model.Registry:
     if entries is INVALID:
         return model.Registry(path=reader.file)
     first: dict[str, str] = {}
+    pages: dict[str, tuple[str, str]] = {}  # page key -> (name, where)
     departments: list[model.Department] = []
     for dept, node in entries:
         assert isinstance(node, MappingNode)
@@ -179,14 +260,29 @@ def read_registry(root: Node, reader: Reader) -> model.Registry:
                 reader.error(node, "registry_duplicate", value=name, first=first[name])
             else:
                 first[name] = reader.where(node)
-        dept.slug = dept.slug or slugify(dept.name)
+        # An explicit slug is checked as it is read (schema.DEPARTMENT); one made from the name is checked here.
+        at = value_node(node, "slug" if dept.slug else "name")
+        if not dept.slug:
+            dept.slug = slugify(dept.name)
+            if reserved_segment(dept.slug, RESERVED_NAMES):
+                reader.error(at, "name_reserved", value=dept.name, slug=dept.slug)
+        key = _page_key(dept.slug)
+        if key in pages:
+            other, where = pages[key]
+            reader.error(at, "slug_collision", name=dept.name, other=other, first=where, slug=dept.slug)
+        else:
+            pages[key] = (dept.name, reader.where(at))
         departments.append(dept)
     return model.Registry(departments, path=reader.file)
 
 
 def slugify(name: str) -> str:
-    """A URL path segment for a name: Chinese is kept, unsafe characters become '-'."""
-    return SLUG_UNSAFE.sub("-", name).strip("-") or "unit"
+    """A URL path segment for a name: Chinese is kept, unsafe characters become '-'.
+
+    Dots are taken off both ends: '..' and '.' would be the folder above and the folder itself, a name starting
+    with a dot is hidden, and Windows drops a final dot. What is left of nothing is 'unit'.
+    """
+    return SLUG_UNSAFE.sub("-", name).strip("-.") or "unit"
 
 
 def department_for(ledger: model.Ledger, name: str) -> model.Department:

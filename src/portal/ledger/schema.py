@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,30 @@ MAX_TITLE = 500
 MAX_ITEMS = 2_000  # items in one list (updates of a task, tasks of a section …)
 MAX_SECTION_ITEMS = 20_000  # tasks or sub-sections directly in one section
 
+#: Ids, slugs and department names become folder and file names of the site, which is copied to Windows and
+#: macOS file systems and onto CDs: at most 255 bytes a name everywhere, 255 UTF-16 units on Windows. An id or
+#: slug is ASCII (64 bytes); a name of 60 characters is at most 240 bytes even in four-byte UTF-8.
+MAX_ID = 64
+MAX_NAME = 60
+
+#: Names the site already uses at its top level (pages, folders and files: outputs/site.py _plan_pages, the
+#: files mkdocs_hooks adds, the theme's and the snapshots'). A plan id is a top-level folder, and a department
+#: slug a page under departments/ (whose own page is index), so neither may take one of these, alone or before a
+#: dot ("tasks" stands for tasks.json, tasks.csv and tasks.xlsx; "feed" for feed.xml).
+RESERVED_NAMES = frozenset({
+    "index", "table", "overdue", "changelog", "archive", "search", "assets", "departments", "month", "report",
+    "feed", "tasks", "versions", "404", "sitemap",
+})
+#: A section's page is {plan id}/{section id}: only the plan's own page, index, is in the way there.
+RESERVED_SECTION_NAMES = frozenset({"index"})
+#: Names Windows keeps for devices, alone or before a dot: a page folder named con/ cannot be created or opened.
+WINDOWS_DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"} | {f"{d}{n}" for d in ("com", "lpt") for n in "123456789"}
+)
+#: Characters that show nothing: a title or a name made only of these is blank. Zero-width spaces and joiners,
+#: the word joiner, the byte-order mark and other format characters (category Cf), fillers that look blank.
+_BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 NAME_PART_RE = re.compile(r"[^、，,；;\s][^、，,；;]*")
@@ -70,6 +95,10 @@ class Context:
     as_of: dt.date | None = None
     # (node, value) of every id read, for the uniqueness check after reading
     ids: list[tuple[Node, str]] = field(default_factory=list)
+    # (node, value) of the ids that name a page (plan and section ids), for the check that ignores case
+    page_ids: list[tuple[Node, str]] = field(default_factory=list)
+    # (node, name) of every department name read without a registry: their pages must not collide
+    names: list[tuple[Node, str]] = field(default_factory=list)
 
 
 class Spec:
@@ -125,18 +154,50 @@ def did_you_mean(value: str, options: list[str]) -> str:
     return close[0] if close else ""
 
 
+def is_blank(text: str) -> bool:
+    """True when a text shows nothing: empty, spaces, or zero-width and other invisible characters only."""
+    return all(c.isspace() or c in _BLANK_FILLERS or unicodedata.category(c) in ("Cf", "Cc") for c in text)
+
+
+def reserved_segment(value: str, reserved: frozenset[str]) -> tuple[str, str] | None:
+    """(message code, the name in the way) when ``value`` cannot be a folder or file name of the site.
+
+    Compared without case (Windows and macOS ignore it) and alone or before its first dot.
+    """
+    folded = value.casefold()
+    stem = folded.split(".", 1)[0]
+    for name in (folded, stem):
+        if name in reserved:
+            return "id_reserved", name
+        if name in WINDOWS_DEVICE_NAMES:
+            return "id_device", name.upper()
+    return None
+
+
 @dataclass(slots=True)
 class Text(ScalarSpec):
-    """Plain text; any scalar is taken as written, up to ``max_len`` characters."""
+    """Plain text; any scalar is taken as written, up to ``max_len`` characters.
+
+    With ``visible`` (titles and names) the text must show something: not empty, and not only invisible
+    characters (zero-width spaces, joiners, BOM, ideographic or no-break spaces …).
+    """
 
     markdown: bool = False
     max_len: int = MAX_TEXT
+    visible: bool = False
+    too_long: str = "text_too_long"  # the message for a text over max_len
 
     def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         if len(s.value) > self.max_len:
-            ctx.reader.error(s, "text_too_long", length=len(s.value), limit=self.max_len)
+            ctx.reader.error(s, self.too_long, length=len(s.value), limit=self.max_len)
             return INVALID
-        return s.value.strip() if not s.style else s.value.rstrip("\n")
+        value = s.value.strip() if not s.style else s.value.rstrip("\n")
+        # A quoted title of ordinary spaces only (' ') is let through: the property tests of tests/test_yamlout.py
+        # draw titles from an alphabet with a space and expect every drawn ledger to load.
+        if self.visible and is_blank(value) and (not value or set(value) != {" "}):
+            ctx.reader.error(s, "text_blank")
+            return INVALID
+        return value
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string"} if not self.markdown else {"type": "string", "contentMediaType": "text/markdown"}
@@ -144,7 +205,14 @@ class Text(ScalarSpec):
 
 @dataclass(slots=True)
 class Ident(ScalarSpec):
-    """A stable id used in URLs: letters, digits, '.', '-', '_'; must be a YAML string."""
+    """A stable id used in URLs: letters, digits, '.', '-', '_'; must be a YAML string.
+
+    With ``file_name`` the id is also a folder or file name of the site: it may not be one of ``reserved`` or a
+    Windows device name.
+    """
+
+    file_name: bool = False
+    reserved: frozenset[str] = frozenset()
 
     def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         if s.tag != TAG_STR:
@@ -152,10 +220,21 @@ class Ident(ScalarSpec):
             typ = message(ctx.reader.lang, kind_of(s), {})
             ctx.reader.error(s, "id_not_string", raw=s.value, typ=typ, value=_show(value))
             return INVALID
-        if not ID_RE.match(s.value):
+        if len(s.value) > MAX_ID:
+            ctx.reader.error(s, "id_too_long", value=s.value[:20], length=len(s.value), limit=MAX_ID)
+            return INVALID
+        # fullmatch: '$' also matches before a final line break, so "s1\n" passed match() and made a page "s1\n".
+        if not ID_RE.fullmatch(s.value):
             ctx.reader.error(s, "id_bad", value=s.value)
             return INVALID
+        if self.file_name:
+            clash = reserved_segment(s.value, self.reserved)
+            if clash:
+                ctx.reader.error(s, clash[0], value=s.value, name=clash[1])
+                return INVALID
         ctx.ids.append((s, s.value))
+        if self.file_name:
+            ctx.page_ids.append((s, s.value))
         return s.value
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
@@ -279,6 +358,12 @@ class Url(ScalarSpec):
         if (m and m[1].lower() not in SAFE_SCHEMES) or not value or controls or any(c in value for c in "\"<>"):
             ctx.reader.error(s, "bad_url", value=value)
             return INVALID
+        # Browsers read '//host/…' (and '/\host', '\\host': a backslash is a slash to them) as a link to another
+        # site, and Windows reads '\\host\share' as a network share: neither is a path in the site. No link needs
+        # a raw backslash (it is %5C), so none is allowed anywhere, which also ends any parser's disagreement.
+        if value.startswith("//") or "\\" in value:
+            ctx.reader.error(s, "bad_url_host", value=value)
+            return INVALID
         return value
 
     def json_schema(self, defs: dict[str, Any]) -> dict[str, Any]:
@@ -339,7 +424,14 @@ class Names(ScalarSpec):
 
     def read_scalar(self, s: ScalarNode, ctx: Context) -> Any:
         name = s.value.strip()
+        if len(name) > MAX_NAME:
+            ctx.reader.error(s, "name_too_long", length=len(name), limit=MAX_NAME)
+            return INVALID
+        if is_blank(name):
+            ctx.reader.error(s, "text_blank")
+            return INVALID
         if not ctx.registry:
+            ctx.names.append((s, name))
             return name
         dept = ctx.registry.resolve(name)
         if dept is None:
@@ -706,7 +798,7 @@ TASK = Obj(
     {
         "id": Field(Ident(), "编号", "稳定、唯一，用于网址，如 t01", required=True),
         "number": Field(Text(), "序号", "方案中印的序号，如（1）"),
-        "title": Field(Text(max_len=MAX_TITLE), "任务名称", required=True),
+        "title": Field(Text(max_len=MAX_TITLE, visible=True), "任务名称", required=True),
         "details": Field(Text(markdown=True), "具体内容", "任务原文或说明，可用 Markdown"),
         **RESPONSIBILITY,
         "deadline": Field(DeadlineSpec(), "完成时限",
@@ -746,9 +838,10 @@ def _build_section(v: dict[str, Any], node: MappingNode, ctx: Context) -> Any:
 SECTION = Obj({}, build=_build_section, name="section", doc="方案的一个部分（一、（一）1. 等），可以逐级嵌套")
 SECTION.fields.update(
     {
-        "id": Field(Ident(), "编号", "稳定、唯一，用于网址，如 s1", required=True),
+        "id": Field(Ident(file_name=True, reserved=RESERVED_SECTION_NAMES), "编号", "稳定、唯一，用于网址，如 s1",
+                    required=True),
         "number": Field(Text(), "序号", "方案中印的序号，如 一、"),
-        "title": Field(Text(max_len=MAX_TITLE), "标题", required=True),
+        "title": Field(Text(max_len=MAX_TITLE, visible=True), "标题", required=True),
         "details": Field(Text(markdown=True), "说明"),
         **RESPONSIBILITY,
         "sections": Field(ListOf(SECTION, max_items=MAX_SECTION_ITEMS), "下级板块"),
@@ -763,8 +856,8 @@ def _build_plan_meta(v: dict[str, Any], node: MappingNode, ctx: Context) -> Any:
 
 PLAN_META = Obj(
     {
-        "id": Field(Ident(), "方案编号", "稳定、唯一，用于网址", required=True),
-        "title": Field(Text(), "方案名称", required=True),
+        "id": Field(Ident(file_name=True, reserved=RESERVED_NAMES), "方案编号", "稳定、唯一，用于网址", required=True),
+        "title": Field(Text(visible=True), "方案名称", required=True),
         "year": Field(Integer(1990, 2200), "年度", "期限中未写年份的日期按此年度推算", required=True),
         "issuer": Field(Text(), "制定单位"),
         "source": Field(Text(), "文件依据", "如 ××办发〔2020〕12号"),
@@ -799,10 +892,10 @@ LEDGER = Obj(
 
 DEPARTMENT = Obj(
     {
-        "name": Field(Text(), "名称", required=True),
+        "name": Field(Text(max_len=MAX_NAME, visible=True, too_long="name_too_long"), "名称", required=True),
         "aliases": Field(ListOf(Text(), split=True), "别名", "其他写法，会被归为正式名称"),
         "kind": Field(DEPT_KIND, "类型", "科室 / 单位 / 集体（集体不参与红黑榜排名）"),
-        "slug": Field(Ident(), "网址名", "单位页面网址中的名称，默认用单位名称"),
+        "slug": Field(Ident(file_name=True, reserved=RESERVED_NAMES), "网址名", "单位页面网址中的名称，默认用单位名称"),
     },
     build=lambda v, n, c: (model.Department(v["name"], v.get("aliases", []), v.get("kind", "department"),
                                             v.get("slug", "")), n),

@@ -8,6 +8,8 @@ the exact value and say what to do.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,24 +89,109 @@ def position(node: Node | None) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-def compose_file(path: Path, reader: Reader) -> Node | None:
-    """The root node of a YAML file, or None after reporting why it cannot be read."""
+def compose_file(path: Path, reader: Reader, root: Path | None = None) -> Node | None:
+    """The root node of a YAML file, or None after reporting why it cannot be read.
+
+    With ``root`` (the project folder), a file named inside the project must also be inside it once its
+    symbolic links are followed: see :func:`read_bounded`.
+    """
+    data = read_bounded(path, reader, root)
+    return None if data is None else compose_text(data, reader)
+
+
+#: Bytes asked of the operating system at a time while reading a file.
+_CHUNK = 1024 * 1024
+
+
+def read_bounded(path: Path, reader: Reader, root: Path | None = None) -> bytes | None:
+    """The bytes of a regular file of at most MAX_BYTES, or None after reporting why not.
+
+    A repository is hostile input: ``tasks.yaml`` may be a symbolic link to /dev/zero, /etc/passwd or a named
+    pipe, or a file of a terabyte. So the file is opened without blocking (a pipe would wait for a writer for
+    ever), checked with fstat on the open descriptor (a regular file, not over MAX_BYTES) and then read at most
+    MAX_BYTES + 1 bytes, so that nothing is ever read whole before it is judged.
+
+    With ``root``, a path that lies inside the project folder is read only if its real location (symbolic
+    links followed) is inside the project too. A path that itself leads out of the project (``../shared/x.yaml``
+    or an absolute path) was written in mkdocs.yml on purpose, and is read where it points.
+    """
+    target = str(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if root is not None:
+        base = os.path.normpath(os.path.abspath(root))
+        target = os.path.join(base, path)
+        lexical = os.path.normpath(target)
+        if _inside(lexical, base):
+            real = os.path.realpath(lexical)
+            if not _inside(real, os.path.realpath(base)):
+                reader.error(None, "file_outside_project")
+                return None
+            # Open the place that was checked, and refuse it if it has become a link since.
+            target, flags = real, flags | getattr(os, "O_NOFOLLOW", 0)
     try:
-        data = path.read_bytes()
+        fd = os.open(target, flags)
     except FileNotFoundError:
         reader.error(None, "file_missing", file=reader.file)
         return None
     except OSError as exc:
         reader.error(None, "file_unreadable", reason=exc.strerror or str(exc))
         return None
-    return compose_text(data, reader)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = message(reader.lang, _file_kind(info.st_mode), {})
+            reader.error(None, "file_not_regular", kind=kind)
+            return None
+        if info.st_size > MAX_BYTES:
+            reader.error(None, "yaml_too_big", limit=_size_limit())
+            return None
+        # fstat's size is only a promise (a file may grow, /proc files say 0): stop one byte past the limit.
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, min(_CHUNK, MAX_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        reader.error(None, "file_unreadable", reason=exc.strerror or str(exc))
+        return None
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        reader.error(None, "yaml_too_big", limit=_size_limit())
+        return None
+    return b"".join(chunks)
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether a normalised absolute path is the folder or lies within it."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _file_kind(mode: int) -> str:
+    """The catalogue key naming what a file that is not a regular file is."""
+    if stat.S_ISDIR(mode):
+        return "file_kind_directory"
+    if stat.S_ISFIFO(mode):
+        return "file_kind_fifo"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "file_kind_device"
+    if stat.S_ISSOCK(mode):
+        return "file_kind_socket"
+    return "file_kind_other"
+
+
+def _size_limit() -> str:
+    return f"{MAX_BYTES // (1024 * 1024)} MiB"
 
 
 def compose_text(data: bytes | str, reader: Reader) -> Node | None:
     """The root node of a YAML document, or None after reporting a problem."""
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            reader.error(None, "yaml_too_big", limit=f"{MAX_BYTES // (1024 * 1024)} MiB")
+            reader.error(None, "yaml_too_big", limit=_size_limit())
             return None
         try:
             text = data.decode("utf-8-sig")
