@@ -8,7 +8,8 @@ The bundle holds the portal's wheel and a wheel of every pinned requirement (req
 Linux x86_64 (manylinux) and Windows x64, on CPython 3.11, 3.12 and 3.13; a pure-Python wheel is there once.
 With it: install.sh and install.ps1 (a virtual environment, then ``pip install --no-index --find-links wheels``),
 requirements.txt, a sample project that uses the installed portal (the ``progress-portal`` plugin, no hooks, no
-custom_dir), the GitLab CI file for a runner without internet, a README in Chinese, and SHA256SUMS.
+custom_dir), the GitLab CI file for a runner without internet, the portal's documentation (README, deploy,
+maintenance), a README in Chinese, and SHA256SUMS.
 
 Downloads go to a cache (``.cache/bundle/wheels`` by default) that is kept between runs: when the cache already
 holds every wheel that each target needs, nothing is downloaded (pip resolves each target with ``--no-index``
@@ -47,6 +48,7 @@ NAME = "progress-portal"
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "src", "overrides")
 SAMPLE_FILES = ("tasks.yaml", "departments.yaml")
 SAMPLE_DIRS = ("content",)
+DOCS = {"README.md": "docs/README.md", "docs/deploy.md": "docs/deploy.md", "docs/maintenance.md": "docs/maintenance.md"}
 PYTHONS = ("3.11", "3.12", "3.13")
 # The oldest release of each that the pinned requirements accept (pymdown-extensions needs 3.11.5): pip checks
 # Requires-Python against it, and install.sh / install.ps1 refuse an older Python.
@@ -275,6 +277,9 @@ def stage(root: Path, wheels: list[Path], targets: Sequence[Target]) -> None:
         shutil.copy2(ROOT / name, sample / name)
     for name in SAMPLE_DIRS:
         shutil.copytree(ROOT / name, sample / name)
+    (root / "docs").mkdir()
+    for source, dest in DOCS.items():
+        shutil.copy2(ROOT / source, root / dest)
     pinned = versions_of(wheels)
     linux = [w for w in wheels if "manylinux" in w.name]
     words = {

@@ -104,7 +104,8 @@ def test_the_archives_hold_the_same_files_every_one_in_the_checksums(made: Made)
     rel = {name.removeprefix(top): data for name, (_, data) in files.items()}
     for needed in ("README.md", "install.sh", "install.ps1", "requirements.txt", "SHA256SUMS",
                    "sample/mkdocs.yml", "sample/tasks.yaml", "sample/departments.yaml", "sample/content/index.md",
-                   "sample/.gitlab-ci.yml", f"wheels/progress_portal-{portal.__version__}-py3-none-any.whl"):
+                   "sample/.gitlab-ci.yml", "docs/deploy.md", "docs/maintenance.md",
+                   f"wheels/progress_portal-{portal.__version__}-py3-none-any.whl"):
         assert needed in rel, needed
     assert files[top + "install.sh"][0] == 0o755
 
