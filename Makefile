@@ -12,7 +12,7 @@ BROWSER_STAMP := tests/browser/node_modules/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser-setup serve build build-offline validate test lint schema screenshots bench clean
+.PHONY: setup browser-setup serve build build-offline validate test lint schema screenshots bench wheel bundle clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (mkdocs-material 9)") if sys.version_info < (3, 11) else None'
@@ -66,6 +66,15 @@ screenshots: $(STAMP) $(BROWSER_STAMP)  ## the README's screenshots, made by the
 BENCH ?= full
 bench: $(STAMP)             ## the scale benchmark; ends with one NAME VALUE TARGET PASS|MISS line per target
 	$(BIN)/python scripts/bench.py $(if $(filter quick,$(BENCH)),--quick)
+
+wheel: $(STAMP)             ## the portal as a wheel: dist/progress_portal-VERSION-py3-none-any.whl
+	$(BIN)/python scripts/bundle.py wheel
+
+# The offline bundle for an intranet without a package index: the portal's wheel and every pinned requirement's
+# wheels for Linux x86_64 and Windows x64 on Python 3.11-3.13, install scripts, a sample project, SHA256SUMS.
+# Wheels are downloaded once into .cache/bundle/wheels and reused (nothing is downloaded when they are all there).
+bundle: $(STAMP)            ## dist/progress-portal-offline-VERSION.tar.gz and .zip (docs/deploy.md)
+	$(BIN)/python scripts/bundle.py bundle
 
 clean:
 	rm -rf site site-offline site-offline.zip .site.* .pytest_cache .ruff_cache

@@ -248,8 +248,18 @@ def schema_files() -> dict[str, str]:
     return {name: json.dumps(doc, ensure_ascii=False, indent=2) + "\n" for name, doc in docs.items()}
 
 
+def _version_text() -> str:
+    """``portal 0.2.0 (mkdocs 1.6.1, mkdocs-material 9.8.1)``: the version and the engines installed with it."""
+    from portal.resources import versions
+
+    (_, own), *engines = versions()
+    return f"portal {own} ({', '.join(f'{name} {version}' for name, version in engines)})"
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="Progress Portal: ledger tools and site builds.")
+    parser.add_argument("--version", action="version", version=_version_text(),
+                        help="print the portal's version and the engines' it runs on")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check the ledger files named in mkdocs.yml")

@@ -8,7 +8,12 @@ renders portal pages through the templates in overrides/portal/ so that search,
 the table of contents and print all see the same HTML. A monthly snapshot hands
 its survey over directly (:func:`portal.build.given`).
 
-The project's ``hooks/portal_hooks.py`` re-exports these functions.
+The engine's overrides (``main.html``, partials, assets and the page templates) come
+with the package: ``on_config`` puts them among the theme's folders, after the
+project's ``custom_dir`` (which may override any of them) and before Material's.
+
+The project's ``hooks/portal_hooks.py`` re-exports these functions; an installed
+portal offers them as the MkDocs plugin ``progress-portal`` (:mod:`portal.plugin`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 from markupsafe import escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
@@ -50,6 +56,7 @@ from portal.outputs.site import PageSpec, Site, TocItem
 from portal.outputs.tables import to_csv, to_json
 from portal.outputs.xlsx import to_xlsx
 from portal.problems import LedgerError, printable
+from portal.resources import overrides_dir
 from portal.survey import Rules, survey
 
 log = logging.getLogger("mkdocs.hooks.portal")
@@ -91,10 +98,26 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if handed is not None:
         month = handed.month
         config.extra["portal_snapshot"] = snapshot_banner(month.month, month.commit, as_of.isoformat(), cfg.lang)
+    _add_engine_theme(config)
     terms = ledger_terms(ledger)
     teach_jieba(terms)  # before Material's search segments the pages
     _build = _Build(cfg, ledger, as_of, handed, config.nav is not None, terms)
     return config
+
+
+def _add_engine_theme(config: MkDocsConfig) -> None:
+    """The engine's overrides as a theme folder: after the project's custom_dir, before Material's own."""
+    engine = overrides_dir()
+    dirs = config.theme.dirs
+    if any(Path(d).resolve() == engine for d in dirs):
+        return  # this repository: custom_dir is the engine's own folder
+    dirs.insert(1 if config.theme.custom_dir else 0, str(engine))
+
+
+def _template_dirs(config: MkDocsConfig) -> list[Path]:
+    """Where page templates are looked up: ``portal/`` of each theme folder that has one, the project's first."""
+    found = [Path(d) / "portal" for d in config.theme.dirs if (Path(d) / "portal").is_dir()]
+    return found or [overrides_dir() / "portal"]
 
 
 def _reproducible(as_of: dt.date) -> None:
@@ -112,13 +135,15 @@ def _current() -> _Build:
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
-    """`mkdocs serve` rebuilds when a ledger, the registry or a portal template is saved."""
+    """`mkdocs serve` rebuilds when a ledger, the registry, an override or a portal template is saved."""
     cfg = _current().cfg
     paths = [cfg.path(rel) for rel in cfg.ledgers]
     if cfg.registry:
         paths.append(cfg.path(cfg.registry))
-    paths.append(Path(config.theme.custom_dir or "overrides").resolve())
-    for path in paths:
+    if config.theme.custom_dir:
+        paths.append(Path(config.theme.custom_dir).resolve())
+    paths.append(overrides_dir())
+    for path in dict.fromkeys(paths):
         if path.exists():
             server.watch(str(path))
     return server
@@ -128,14 +153,14 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     state = _current()
     cfg = state.cfg
     _refuse_links_out(files, cfg)
-    template_dir = Path(config.theme.custom_dir or "overrides") / "portal"
+    template_dirs = _template_dirs(config)
     if state.given is not None:
         history, surveyed, month, archive = state.given.history, state.given.survey, state.given.month, []
     else:
         history = _history(cfg, state.ledger)
         surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements())
         month, archive = None, _published(cfg)
-    site = Site(surveyed, cfg, template_dir, history, month, archive)
+    site = Site(surveyed, cfg, template_dirs, history, month, archive)
     state.site = site
     for spec in site.pages.values():
         if files.get_file_from_path(spec.src_uri) is None:
@@ -242,11 +267,11 @@ def _html(text: str) -> str:
     return str(escape(text))
 
 
+@event_priority(-50)  # after Material's search (0) wrote the index, before its offline plugin (-100) inlines it
 def on_post_build(config: MkDocsConfig) -> None:
     """The live portal carries the published snapshots as they are, and the version lists that link them."""
     if _build is None:
         return
-    # runs after Material's search plugin wrote the index, and before the offline plugin inlines it
     added = augment_file(Path(config.site_dir), {t.id for t in _build.ledger.tasks()})
     log.debug(f"portal: {added} sub-words added to the search index")
     if _build.given is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,8 @@ class TocItem:
 class Site:
     """The pages of one build over one survey; renders a page by key."""
 
-    def __init__(self, survey: Survey, cfg: PortalConfig, template_dir: Path, history: History | None = None,
+    def __init__(self, survey: Survey, cfg: PortalConfig, template_dir: Path | Sequence[Path],
+                 history: History | None = None,
                  month: MonthBuild | None = None, archive: list[Record] | None = None) -> None:
         self.survey = survey
         self.ledger = survey.ledger
@@ -247,9 +248,11 @@ class Site:
 
     # --- helpers the templates call ----------------------------------------------------------------------------
 
-    def _environment(self, template_dir: Path) -> jinja2.Environment:
+    def _environment(self, template_dir: Path | Sequence[Path]) -> jinja2.Environment:
+        """Templates from ``template_dir``, or from the first of several folders that has each template."""
+        folders = [template_dir] if isinstance(template_dir, Path) else list(template_dir)
         env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(template_dir)),
+            loader=jinja2.FileSystemLoader([str(folder) for folder in folders]),
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
