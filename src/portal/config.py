@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,8 +149,20 @@ def portal_settings(extra: Any, file: str, lang: str, problems: Problems) -> dic
 
 def from_mkdocs(config: MkDocsConfig, environ: Mapping[str, str] | None = None) -> PortalConfig:
     """Settings from the configuration MkDocs has loaded for a build; LedgerError when they are wrong."""
-    return _settings(Path(config.config_file_path or "mkdocs.yml"), _user_theme_language(config.user_configs),
+    return _settings(Path(config.config_file_path or "mkdocs.yml"), _loaded_theme_language(config),
                      config.extra, config.site_name, config.repo_url, config.site_url, environ)
+
+
+def _loaded_theme_language(config: MkDocsConfig) -> str | None:
+    """The theme language as the project set it: MkDocs keeps what the project wrote (``user_configs``), which
+    tells a language the project chose from the theme's own default (Material's is English)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # MkDocs 1.6 marks it for 2.0, which the portal pins out
+        user_configs = getattr(config, "user_configs", None)
+    if user_configs is None:  # an engine without it: the theme's language, defaults included
+        language = config.theme.get("language") if config.theme is not None else None
+        return language if isinstance(language, str) else None
+    return _user_theme_language(user_configs)
 
 
 def read_config(config_file: Path | str, environ: Mapping[str, str] | None = None) -> PortalConfig:

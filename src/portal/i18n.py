@@ -457,6 +457,9 @@ LABELS: dict[str, dict[str, str]] = {
         "download_docx": "下载 Word 版（.docx）",
         "first_month": "这是第一份快照，没有上月可比。",
         "report": "报告",
+        "errors_title": "台账有错误，门户暂未更新",
+        "errors_intro": "台账校验发现 {n} 个错误。每条写明文件、行号和列号，下面引用了出错的那一行：",
+        "errors_fix": "在编辑器中改正并保存，本页会自动刷新为门户。也可以运行 portal validate 在终端中查看同样的信息。",
         # the monthly report (one structure, rendered as a page and as a Word document)
         "report_title": "{plan}{year}年{month}月进展情况报告",
         "report_title_plans": "各项工作",
@@ -672,6 +675,10 @@ LABELS: dict[str, dict[str, str]] = {
         "download_docx": "Download as Word (.docx)",
         "first_month": "This is the first snapshot: there is no month before to compare with.",
         "report": "Report",
+        "errors_title": "The ledger has errors: the portal is not updated",
+        "errors_intro": "Validation found {n} errors. Each names its file, line and column, with the line quoted:",
+        "errors_fix": "Fix them in your editor and save: this page reloads into the portal. portal validate prints "
+        "the same in a terminal.",
         "report_title": "{plan}: progress report, {name}",
         "report_title_plans": "All plans",
         "report_as_of": "(as of {date})",

@@ -50,6 +50,7 @@ from portal.history.timeline import History, load_history, terminal_progress
 from portal.i18n import label, message
 from portal.ledger import model
 from portal.ledger.load import load
+from portal.outputs.errors import error_page
 from portal.outputs.markup import icons_css
 from portal.outputs.search import augment_file, ledger_terms, teach_jieba, user_dictionary
 from portal.outputs.site import PageSpec, Site, TocItem
@@ -77,12 +78,29 @@ class _Build:
     site: Site | None = field(default=None)
 
 
+@dataclass(slots=True)
+class _Broken:
+    """A ledger or settings problem met while `mkdocs serve` runs: shown in the browser instead of a hang."""
+
+    cfg: PortalConfig | None
+    error: LedgerError
+
+
 _build: _Build | None = None
+_broken: _Broken | None = None
+_serving = False
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _serving
+    _serving = command == "serve"
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    global _build
+    global _build, _broken
     handed = given()
+    _build = _broken = None
+    cfg: PortalConfig | None = None
     try:
         cfg = from_mkdocs(config)
         if handed is None:
@@ -93,7 +111,14 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         else:
             ledger, as_of = handed.survey.ledger, handed.survey.as_of
     except LedgerError as err:
-        raise PluginError(err.report()) from None
+        if not _serving:
+            raise PluginError(err.report()) from None
+        # Serving: say it in the terminal and in the browser, and keep serving, so that saving a fix reloads
+        # the page into the portal (an exception here would leave the browser waiting with nothing to show).
+        log.error(err.report())
+        _broken = _Broken(cfg, err)
+        _add_engine_theme(config)
+        return config
     _reproducible(as_of)
     if handed is not None:
         month = handed.month
@@ -136,7 +161,9 @@ def _current() -> _Build:
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     """`mkdocs serve` rebuilds when a ledger, the registry, an override or a portal template is saved."""
-    cfg = _current().cfg
+    cfg = _broken.cfg if _broken is not None else _current().cfg
+    if cfg is None:  # the settings themselves are wrong: MkDocs watches mkdocs.yml
+        return server
     paths = [cfg.path(rel) for rel in cfg.ledgers]
     if cfg.registry:
         paths.append(cfg.path(cfg.registry))
@@ -150,6 +177,8 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
+    if _broken is not None:
+        return _error_files(files, config, _broken)
     state = _current()
     cfg = state.cfg
     _refuse_links_out(files, cfg)
@@ -177,6 +206,19 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     files.append(File.generated(config, "search/userdict.txt", content=user_dictionary(state.terms)))
     if not state.user_nav:
         config.nav = _nav(site, files)
+    return files
+
+
+def _error_files(files: Files, config: MkDocsConfig, broken: _Broken) -> Files:
+    """While serving a ledger with errors: one page, at the site's root, listing every problem with its line."""
+    cfg = broken.cfg or PortalConfig(root=Path(config.config_file_path or "mkdocs.yml").resolve().parent)
+    html = error_page(broken.error, cfg.root, _template_dirs(config)[0], broken.error.lang)
+    for file in list(files.documentation_pages()):
+        files.remove(file)
+    front = json.dumps({"title": _html(label(broken.error.lang, "errors_title")), "search": {"exclude": True}},
+                       ensure_ascii=False)
+    files.append(File.generated(config, "index.md", content=f"---\n{front}\n---\n\n{html}\n"))
+    config.nav = ["index.md"]
     return files
 
 

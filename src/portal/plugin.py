@@ -28,6 +28,9 @@ from portal import mkdocs_hooks as hooks
 class PortalPlugin(BasePlugin):  # type: ignore[type-arg]
     """The progress portal: the ledger's pages, exports and search words in a Material site."""
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        hooks.on_startup(command, dirty)
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         for name, other in config.plugins.items():
             if getattr(other, "on_config", None) is hooks.on_config:  # a hooks file re-exporting the same functions

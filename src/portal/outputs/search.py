@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -48,6 +49,9 @@ def ledger_terms(ledger: model.Ledger) -> list[str]:
 
 def teach_jieba(terms: Iterable[str]) -> None:
     """Add the ledger's words to jieba's dictionary for this build (Material segments with the same jieba)."""
+    # jieba announces loading its dictionary in English on every build ("Building prefix dict …"): not a line
+    # for an office's terminal. Its own problems still show.
+    jieba.setLogLevel(logging.WARNING)
     for term in terms:
         jieba.add_word(term, freq=USER_WORD_FREQ)
 

@@ -1,0 +1,74 @@
+"""`mkdocs serve` on a ledger with errors: the browser shows them, with their lines, and recovers on a fix."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from conftest import copy_project
+
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return ""
+
+
+def wait_for(url: str, needle: str, seconds: float) -> tuple[str, float]:
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        page = fetch(url)
+        if needle in page:
+            return page, time.monotonic() - start
+        time.sleep(0.2)
+    return fetch(url), time.monotonic() - start
+
+
+def test_serve_shows_ledger_errors_in_the_browser_and_recovers(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "p")
+    ledger = project / "tasks.yaml"
+    good = ledger.read_text(encoding="utf-8")
+    broken = good.replace("status: 进行中", "status: 进行吧", 1).replace("lead: 办公室", "lead: 办工室", 1)
+    assert broken != good
+    ledger.write_text(broken, encoding="utf-8")
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "进行吧" in text)
+    port = free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen([str(MKDOCS), "serve", "--dev-addr", f"127.0.0.1:{port}", "-f",
+                               str(project / "mkdocs.yml")], cwd=project, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        page, _ = wait_for(url, "台账有错误", 120)
+        assert "台账有错误" in page, page[:500]
+        assert f"tasks.yaml:{line}:" in page and "“进行吧”不是有效的状态" in page
+        assert "status: 进行吧" in page  # the line itself, quoted
+        ledger.write_text(good, encoding="utf-8")
+        page, took = wait_for(url, "pp-kpis", 60)
+        assert "pp-kpis" in page and "台账有错误" not in page
+        assert took < 10, took  # a save is shown within seconds (MkDocs polls the watched files)
+        ledger.write_text(broken, encoding="utf-8")
+        page, took = wait_for(url, "台账有错误", 60)
+        assert "台账有错误" in page and took < 10, took
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=20)
