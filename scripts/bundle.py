@@ -44,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "packaging" / "offline"
+OFFICE = ROOT / "src" / "portal" / "office"  # what `portal init` writes into an office's repository: shared
 NAME = "progress-portal"
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "src", "overrides")
 SAMPLE_FILES = ("tasks.yaml", "departments.yaml")
@@ -295,12 +296,12 @@ def stage(root: Path, wheels: list[Path], targets: Sequence[Target]) -> None:
     }
     for name, dest in (("README.md", "README.md"), ("install.sh", "install.sh"), ("install.ps1", "install.ps1"),
                        ("gitlab-ci.yml", "sample/.gitlab-ci.yml"), ("gitignore", "sample/.gitignore")):
-        text = (TEMPLATES / name).read_text(encoding="utf-8")
+        text = ((OFFICE if name in ("gitlab-ci.yml", "gitignore") else TEMPLATES) / name).read_text(encoding="utf-8")
         for key, value in words.items():
             text = text.replace(f"@{key}@", value)
         leftover = re.findall(r"@[A-Z]+@", text)
         if leftover:
-            raise BundleError(f"packaging/offline/{name}: unknown placeholders {leftover}")
+            raise BundleError(f"{name}: unknown placeholders {leftover}")
         # Windows PowerShell 5.1 reads a script without a byte order mark in the ANSI code page (GBK in China).
         encoding = "utf-8-sig" if name.endswith(".ps1") else "utf-8"
         newline = "\r\n" if name.endswith(".ps1") else "\n"

@@ -149,6 +149,34 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """A new repository for an office: from its plan document (any shape portal import reads), or empty."""
+    import datetime as dt
+
+    from portal.importer import ImportFailed, import_file, terminal_safe
+    from portal.office import InitFailed, empty_ledger, init_repository
+
+    plan, target = args.plan, args.dir
+    if plan is not None and target is None and not Path(plan).is_file():
+        plan, target = None, plan  # one argument that is not a file: the folder of an empty portal
+    target_dir = Path(target or "progress-portal").resolve()
+    year = args.year or dt.date.today().year
+    try:
+        if plan is None:
+            data = empty_ledger(args.title or message("zh", "init_untitled", {}), year)
+        else:
+            data, _ = import_file(Path(plan), args.year)
+            if args.title:
+                data["plan"]["title"] = args.title
+        made = init_repository(target_dir, data)
+    except (ImportFailed, InitFailed) as err:
+        print(terminal_safe(f"{plan or target_dir}: {err}"), file=sys.stderr)
+        return 1
+    print(terminal_safe(message("zh", "init_done", {"dir": made.path, "title": made.title, "tasks": made.tasks,
+                                                    "departments": made.departments, "commit": made.commit[:8]})))
+    return 0
+
+
 def cmd_fmt(args: argparse.Namespace) -> int:
     """Normalise ledger and registry files in place (comments kept); with --check, only say which would change."""
     from portal.ledger.yamlout import format_file
@@ -294,6 +322,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan-id", default=None, help="the plan's id (default: plan<year>)")
     p.add_argument("--force", action="store_true", help="overwrite the output file")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("init", help="a new portal repository for an office, from its plan document or empty")
+    p.add_argument("plan", nargs="?", default=None, help="the plan document (.txt .md .docx); omit for an empty ledger")
+    p.add_argument("dir", nargs="?", default=None, help="the folder to create (default: progress-portal)")
+    p.add_argument("--year", type=int, default=None, help="the plan's year when the document does not say")
+    p.add_argument("--title", default=None, help="the plan's title (for an empty ledger, or to replace the imported)")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("fmt", help="normalise ledger files for people and reviewable diffs, keeping comments")
     p.add_argument("files", nargs="*", help="default: the ledgers and registry named in mkdocs.yml")

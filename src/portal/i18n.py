@@ -109,6 +109,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "content_link": "{path} 是指向项目之外的链接（{target}）：不予发布；请把文件复制进项目，或删除这个链接",
         "export_written": "已写出 {file}",
         "import_exists": "{file} 已存在：换一个文件名，或加 --force 覆盖",
+        "init_not_empty": "{dir} 已存在且不是空文件夹：请换一个文件夹名",
+        "init_untitled": "进度台账",
+        "init_commit": "建立进度台账：{title}",
+        "init_done": "已在 {dir} 建立“{title}”的门户仓库：{tasks} 项任务，{departments} 个单位"
+        "（请核对 departments.yaml "
+        "中推断的类型），首次提交 {commit}。下一步：cd 进入该文件夹，按 README.md 预览和发布",
         "import_done": "{file}：{sections} 个板块，{tasks} 项任务（来源 {source}，{lines} 行）",
         "import_unplaced": "{where}: 未放入台账：{words}",
         "fmt_would": "需要整理格式：{file}",
@@ -257,6 +263,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "project or delete the link",
         "export_written": "wrote {file}",
         "import_exists": "{file} exists: choose another name, or add --force to overwrite it",
+        "init_not_empty": "{dir} exists and is not empty: choose another folder",
+        "init_untitled": "Progress ledger",
+        "init_commit": "Ledger created: {title}",
+        "init_done": "made the portal repository of '{title}' in {dir}: {tasks} tasks, {departments} bodies (check the "
+        "kinds guessed in departments.yaml), first commit {commit}. Next: cd there and follow README.md",
         "import_done": "{file}: {sections} sections, {tasks} tasks (from {source}, {lines} lines)",
         "import_unplaced": "{where}: not placed in the ledger: {words}",
         "fmt_would": "would reformat {file}",
