@@ -179,3 +179,34 @@ def test_a_thousand_departments_do_not_each_ride_in_every_pages_navigation(tmp_p
     listing = (build.site / "departments" / "index.html").read_text(encoding="utf-8")
     assert all(f">{x}<" in listing for x in names[:: n // 10])  # the list page links them all
     assert len(list((build.site / "departments").iterdir())) == n + 1
+
+
+def test_a_full_disk_during_a_publication_leaves_the_archive_as_it_was(tmp_path: Path) -> None:
+    from test_faults import tmpfs
+
+    repo = history(tmp_path / "repo")
+    assert portal(repo.path, "snapshot", "2020-08").returncode == 0
+    archive = repo.path / "archive"
+    before = {p.relative_to(archive): p.read_bytes() for p in archive.rglob("*") if p.is_file()}
+    # the archive on a disk with room for one month's record, not for a month's site
+    holding = tmp_path / "holding"
+    archive.rename(holding)
+    archive.mkdir()
+    with tmpfs(archive, "4500k"):  # one month is about 3 MB: room for it, not for another
+        for path, data in before.items():
+            (archive / path).parent.mkdir(parents=True, exist_ok=True)
+            (archive / path).write_bytes(data)
+        done = portal(repo.path, "snapshot", "2020-09")
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-1500:]
+        assert "磁盘空间不足" in done.stderr
+        after = {p.relative_to(archive): p.read_bytes() for p in archive.rglob("*") if p.is_file()}
+        assert after == before and not list(archive.glob(".tmp-*"))
+        assert [r.month for r in read_index(archive)] == ["2020-08"]
+
+
+def test_a_plan_id_on_the_address_of_a_hand_written_page_is_named(tmp_path: Path) -> None:
+    repo = history(tmp_path / "repo")
+    (repo.path / "tasks.yaml").write_text(ledger("进行中").replace("id: zx", "id: guide"), encoding="utf-8")
+    build = run_build(repo.path)
+    assert build.returncode == 1 and "Traceback" not in build.stderr
+    assert build.stderr.count("门户页面 guide/index.md 与手写页面 guide.md 的网址相同（guide/）") == 1

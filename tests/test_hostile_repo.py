@@ -399,9 +399,9 @@ def test_page_ids_differing_only_in_case_or_a_final_dot_are_refused(tmp_path: Pa
         "两者是同一个文件，会互相覆盖：请换一个编号"]
 
 
-# (A quoted title of ASCII spaces alone, ' ', is still accepted: see Text.read_scalar.)
-BLANKS = {"empty": "", "spaces-and-a-tab": "  \t ", "ideographic-space": "\u3000", "no-break-space": " \u00a0 ",
-          "zero-width-space": "\u200b", "joiners": "\u200c\u200d", "word-joiner-bom": "\u2060\ufeff"}
+BLANKS = {"empty": "", "spaces": "   ", "spaces-and-a-tab": "  \t ", "ideographic-space": "\u3000",
+          "no-break-space": " \u00a0 ", "zero-width-space": "\u200b", "joiners": "\u200c\u200d",
+          "word-joiner-bom": "\u2060\ufeff"}
 BLANK = "这里没有可见的文字（只有空格或零宽空格等不可见字符）：请写上内容"
 
 

@@ -33,6 +33,7 @@ from portal.config import PortalConfig
 from portal.ledger import model
 from portal.ledger.fields import task_fields
 from portal.ledger.load import load_text
+from portal.ledger.schema import is_blank
 from portal.ledger.yamlout import dump_ledger, format_text
 from portal.month import MonthBuild, compare
 from portal.outputs.docx import write_docx
@@ -67,6 +68,7 @@ URLS = ["https://example.gov.cn/a?b=1&c=%3C2%3E#d", "材料/文件 1.pdf", "mail
 pieces = st.one_of(st.text(alphabet=CHARS, min_size=1, max_size=10), st.sampled_from(PIECES))
 texts = st.lists(pieces, min_size=1, max_size=3).map("".join).map(lambda s: s.replace("\n", " ")).filter(
     lambda s: bool(s.strip()))
+titles = texts.filter(lambda s: not is_blank(s))  # a title must show something
 long_texts = st.lists(pieces, min_size=1, max_size=4).map("\n".join).filter(lambda s: bool(s.strip()))
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,6}", fullmatch=True)
 names = st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True)
@@ -89,7 +91,7 @@ def maybe(draw: st.DrawFn, d: dict[str, Any], extra: dict[str, st.SearchStrategy
 @st.composite
 def tasks(draw: st.DrawFn, task_id: str) -> dict[str, Any]:
     status = draw(st.sampled_from(sorted(STATUS_PERCENT)))
-    task: dict[str, Any] = {"id": task_id, "title": draw(texts), "status": status}
+    task: dict[str, Any] = {"id": task_id, "title": draw(titles), "status": status}
     if draw(st.booleans()):
         task["percent"] = draw(st.sampled_from(STATUS_PERCENT[status]))
     if status in ("已完成", "done") and draw(st.booleans()):
@@ -114,7 +116,7 @@ def tasks(draw: st.DrawFn, task_id: str) -> dict[str, Any]:
 
 @st.composite
 def sections(draw: st.DrawFn, ids_left: list[str], depth: int) -> dict[str, Any]:
-    section: dict[str, Any] = {"id": ids_left.pop(), "title": draw(texts)}
+    section: dict[str, Any] = {"id": ids_left.pop(), "title": draw(titles)}
     if depth < 3 and draw(st.integers(0, 3)) == 0:
         section["sections"] = [draw(sections(ids_left, depth + 1)) for _ in range(draw(st.integers(1, 2)))]
     section["tasks"] = [draw(tasks(ids_left.pop())) for _ in range(draw(st.integers(0 if "sections" in section
@@ -127,7 +129,7 @@ def sections(draw: st.DrawFn, ids_left: list[str], depth: int) -> dict[str, Any]
 def ledgers(draw: st.DrawFn) -> dict[str, Any]:
     ids_left = draw(st.lists(ids, min_size=60, max_size=60, unique=True))
     top = [draw(sections(ids_left, 1)) for _ in range(draw(st.integers(1, 3)))]
-    plan = maybe(draw, {"id": ids_left.pop(), "title": draw(texts), "year": 2020},
+    plan = maybe(draw, {"id": ids_left.pop(), "title": draw(titles), "year": 2020},
                  {"issuer": texts, "source": texts})
     return {"plan": plan, "sections": top}
 

@@ -19,6 +19,7 @@ from conftest import REPO
 from portal.ledger import schema, yamlout
 from portal.ledger.fields import task_fields
 from portal.ledger.load import load_text, read_registry
+from portal.ledger.schema import is_blank
 from portal.ledger.yamlout import dump_ledger, format_file, format_text
 from portal.ledger.yamlread import Reader, compose_text
 from portal.problems import Problems
@@ -586,6 +587,7 @@ STATUS_PERCENT = {"未启动": [0], "not_started": [0], "进行中": [0, 50, 99]
 
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,6}", fullmatch=True)
 texts = st.text(alphabet=ALPHABET, min_size=1, max_size=16)
+titles = texts.filter(lambda s: not is_blank(s))  # a title must show something
 long_texts = st.text(alphabet=ALPHABET + "\n\t", min_size=1, max_size=40).filter(lambda s: not s.endswith("\n"))
 names = st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True)
 days = st.dates(dt.date(2020, 1, 1), dt.date(2020, 12, 31))
@@ -612,7 +614,7 @@ def optional(draw: st.DrawFn, d: dict[str, Any], extra: dict[str, st.SearchStrat
 @st.composite
 def tasks(draw: st.DrawFn, task_id: str) -> dict[str, Any]:
     status = draw(st.sampled_from(sorted(STATUS_PERCENT)))
-    task = {"id": task_id, "title": draw(texts), "status": status}
+    task = {"id": task_id, "title": draw(titles), "status": status}
     if draw(st.booleans()):
         task["percent"] = draw(st.sampled_from(STATUS_PERCENT[status]))
     if status in ("已完成", "done") and draw(st.booleans()):
@@ -643,14 +645,14 @@ def ledgers(draw: st.DrawFn) -> dict[str, Any]:
     all_ids = iter(draw(st.lists(ids, min_size=12, max_size=12, unique=True)))
     sections = []
     for _ in range(draw(st.integers(1, 2))):
-        section = {"id": next(all_ids), "title": draw(texts), "lead": draw(names)}
-        subs = [optional(draw, {"id": next(all_ids), "title": draw(texts)}, {"leader": texts, "units": names})
+        section = {"id": next(all_ids), "title": draw(titles), "lead": draw(names)}
+        subs = [optional(draw, {"id": next(all_ids), "title": draw(titles)}, {"leader": texts, "units": names})
                 for _ in range(draw(st.integers(0, 1)))]
         if subs:
             section["sections"] = subs
         section["tasks"] = [draw(tasks(next(all_ids))) for _ in range(draw(st.integers(0, 3)))]
         sections.append(optional(draw, section, {"number": texts, "details": long_texts, "leader": texts}))
-    plan = optional(draw, {"id": next(all_ids), "title": draw(texts), "year": 2020},
+    plan = optional(draw, {"id": next(all_ids), "title": draw(titles), "year": 2020},
                     {"issuer": texts, "source": texts})
     return shuffled(draw, {"plan": plan, "sections": sections})
 

@@ -119,6 +119,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_unplaced": "{where}: 未放入台账：{words}",
         "fmt_would": "需要整理格式：{file}",
         "fmt_done": "已整理格式：{file}",
+        "page_collision": "门户页面 {page} 与手写页面 {other} 的网址相同（{url}）："
+        "请改动手写页面的文件名，或方案、板块的编号",
         "fmt_link": "这是一个链接：portal fmt 只整理普通文件（整理会用文件替换链接），请直接指定它指向的文件",
         "summary_errors": "台账校验未通过：{errors} 个错误，{warnings} 个警告",
         "summary_ok": "台账校验通过：{plans} 个方案，{tasks} 项任务{warnings}",
@@ -272,6 +274,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_unplaced": "{where}: not placed in the ledger: {words}",
         "fmt_would": "would reformat {file}",
         "fmt_done": "reformatted {file}",
+        "page_collision": "the portal page {page} and the hand-written page {other} share the address {url}: rename "
+        "the hand-written page, or change the plan's or section's id",
         "fmt_link": "this is a link: portal fmt formats plain files only (it would replace the link); name the file "
         "it points at",
         "summary_errors": "ledger check failed: {errors} errors, {warnings} warnings",

@@ -191,13 +191,21 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         month, archive = None, _published(cfg)
     site = Site(surveyed, cfg, template_dirs, history, month, archive)
     state.site = site
+    # A hand-written page at a portal page's own source (content/index.md) is its introduction; one that would
+    # land on the same address from another source (content/guide.md against a plan with the id 'guide') is not.
+    taken = {f.dest_uri: f.src_uri for f in files}
     for spec in site.pages.values():
         if files.get_file_from_path(spec.src_uri) is None:
             meta: dict[str, Any] = {"title": _html(spec.title)}
             if not spec.indexed:
                 meta["search"] = {"exclude": True}
             front = json.dumps(meta, ensure_ascii=False)
-            files.append(File.generated(config, spec.src_uri, content=f"---\n{front}\n---\n"))
+            page = File.generated(config, spec.src_uri, content=f"---\n{front}\n---\n")
+            if page.dest_uri in taken:
+                log.warning(message(cfg.lang, "page_collision", {"page": spec.src_uri, "other": taken[page.dest_uri],
+                                                                 "url": page.url}))
+                continue
+            files.append(page)
     files.append(File.generated(config, "tasks.json", content=to_json(surveyed, cfg.lang)))
     files.append(File.generated(config, "tasks.csv", content=to_csv(surveyed, cfg.lang)))
     files.append(File.generated(config, "tasks.xlsx", content=to_xlsx(surveyed, cfg.lang)))

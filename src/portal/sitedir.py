@@ -80,7 +80,7 @@ def publish(site_dir: Path, build: Callable[[Path], None], *, lang: str = "zh", 
                 swap(tmp, site_dir)
             tmp = None  # swapped in and removed: nothing left to clean
     except OSError as err:
-        raise SiteDirError(_os_message(err, site_dir, lang)) from None
+        raise SiteDirError(os_error_message(err, site_dir, lang)) from None
     finally:
         if tmp is not None:
             _remove(tmp)
@@ -337,7 +337,8 @@ def _put(src: Path, dst: Path, staging: Path) -> None:
 # --- messages ---------------------------------------------------------------------------------------------------
 
 
-def _os_message(err: OSError, site_dir: Path, lang: str) -> str:
+def os_error_message(err: OSError, site_dir: Path, lang: str) -> str:
+    """One sentence for an OSError met while writing a site (or a snapshot) into ``site_dir``: a full disk, or why."""
     if err.errno in (errno.ENOSPC, errno.EDQUOT):  # the file named is often the source of a copy: name the site
         return text(lang, "site_no_space", path=site_dir)
     path = err.filename2 or err.filename or site_dir  # a copy names its destination second

@@ -46,6 +46,7 @@ from portal.month import MonthBuild, compare
 from portal.outputs.docx import write_docx
 from portal.outputs.report import build_report
 from portal.problems import LedgerError
+from portal.sitedir import os_error_message
 from portal.survey import Rules, Survey, survey
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -254,16 +255,23 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
     mom = compare(prev.survey if prev else None, now.survey, month, prev_month)
     out = archive / f".tmp-{month}-{os.getpid()}"
     log(message(cfg.lang, "snap_building", {"month": month, "commit": commit[:8], "as_of": end.isoformat()}))
-    build_site(cfg.root / cfg.config_file, out, given=Given(now.survey, history, MonthBuild(month, commit, mom)))
-    write_docx(build_report(now.survey, mom, cfg.lang), out / "report.docx", end)
-    c = now.survey.counts
-    meta = {"month": month, "commit": commit, "as_of": end.isoformat(),
-            "published": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-            "percent": c.percent, "overdue": c.overdue, "done": c.done, "total": c.total}
-    (out / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (out / SUMS).write_text(checksums(out), encoding="utf-8")
-    record = _record(out, meta)
-    _swap_in(archive, month, out)
+    try:
+        build_site(cfg.root / cfg.config_file, out, given=Given(now.survey, history, MonthBuild(month, commit, mom)))
+        write_docx(build_report(now.survey, mom, cfg.lang), out / "report.docx", end)
+        c = now.survey.counts
+        meta = {"month": month, "commit": commit, "as_of": end.isoformat(),
+                "published": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                "percent": c.percent, "overdue": c.overdue, "done": c.done, "total": c.total}
+        (out / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (out / SUMS).write_text(checksums(out), encoding="utf-8")
+        record = _record(out, meta)
+        _swap_in(archive, month, out)
+    except OSError as err:  # a full disk above all: one sentence, the archive as it was, nothing left behind
+        _remove(out)
+        raise SnapshotError(os_error_message(err, archive, cfg.lang)) from None
+    except BaseException:
+        _remove(out)
+        raise
     return record
 
 

@@ -192,9 +192,7 @@ class Text(ScalarSpec):
             ctx.reader.error(s, self.too_long, length=len(s.value), limit=self.max_len)
             return INVALID
         value = s.value.strip() if not s.style else s.value.rstrip("\n")
-        # A quoted title of ordinary spaces only (' ') is let through: the property tests of tests/test_yamlout.py
-        # draw titles from an alphabet with a space and expect every drawn ledger to load.
-        if self.visible and is_blank(value) and (not value or set(value) != {" "}):
+        if self.visible and is_blank(value):
             ctx.reader.error(s, "text_blank")
             return INVALID
         return value
