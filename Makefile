@@ -12,7 +12,7 @@ BROWSER_STAMP := tests/browser/node_modules/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser-setup serve build build-offline validate test lint schema screenshots bench wheel bundle clean
+.PHONY: setup sample browser-setup serve build build-offline validate test lint schema screenshots bench wheel bundle clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (mkdocs-material 9)") if sys.version_info < (3, 11) else None'
@@ -24,11 +24,18 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 setup: $(STAMP)             ## create .venv with everything pinned
 
-serve: $(STAMP)             ## the portal on the sample plan, rebuilt on every save
-	$(BIN)/mkdocs serve --dev-addr $(ADDR)
+# The sample's story: the sample plan's 2020 history as its departments committed it, with the monthly snapshots
+# of April to August, in a repository of its own (scripts/sample_history.py; made again when its inputs change).
+SAMPLE := .cache/sample
 
-build: $(STAMP)             ## build site/ (the old site stays unless the build succeeds)
-	$(BIN)/portal build --strict
+sample: $(STAMP)            ## the sample's scripted 2020 history and its snapshots, in .cache/sample
+	$(BIN)/python scripts/sample_history.py $(SAMPLE)
+
+serve: sample               ## the portal on the sample plan as it stood on 2020-09-30, rebuilt on every save
+	$(BIN)/mkdocs serve -f $(SAMPLE)/mkdocs.yml --dev-addr $(ADDR)
+
+build: sample               ## build site/ from the sample's story (the old site stays unless the build succeeds)
+	$(BIN)/portal build --strict -f $(SAMPLE)/mkdocs.yml -d site
 
 build-offline: $(STAMP)     ## a copy that works from file:// (a USB stick): site-offline/ and site-offline.zip
 	$(BIN)/portal build --strict -f mkdocs.offline.yml -d site-offline

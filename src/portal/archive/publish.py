@@ -124,6 +124,14 @@ def plan_timezone(cfg: PortalConfig) -> str:
     return found.group(1)
 
 
+def published_now() -> dt.datetime:
+    """When a month is published: now, or SOURCE_DATE_EPOCH when the user set it (a reproducible backfill)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit() and not os.environ.get("PORTAL_OWNS_SOURCE_DATE_EPOCH"):
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 # --- the archive's record ------------------------------------------------------------------------------------
 
 
@@ -260,7 +268,7 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
         write_docx(build_report(now.survey, mom, cfg.lang), out / "report.docx", end)
         c = now.survey.counts
         meta = {"month": month, "commit": commit, "as_of": end.isoformat(),
-                "published": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                "published": published_now().isoformat(),
                 "percent": c.percent, "overdue": c.overdue, "done": c.done, "total": c.total}
         (out / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         (out / SUMS).write_text(checksums(out), encoding="utf-8")
