@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 from conftest import REPO
 from portal import i18n
@@ -88,3 +89,13 @@ def test_dates_and_months_follow_the_language() -> None:
     assert i18n.format_date(day, "zh", short_in_year=2020) == "9月30日"
     assert i18n.format_date(day, "zh", short_in_year=2021) == "2020年9月30日"
     assert i18n.format_month("2020-09", "zh") == "2020年9月" and i18n.format_month("2020-09", "en") == "2020-09"
+
+
+def test_a_build_speaks_chinese_in_the_terminal(tmp_path: Path) -> None:
+    from conftest import copy_project, run_build
+
+    build = run_build(copy_project(tmp_path / "p"))
+    assert build.returncode == 0, build.stderr
+    lines = [re.sub(r"^[A-Z]+\s+-\s+", "", line).strip() for line in (build.stderr + build.stdout).splitlines()]
+    english = [line for line in lines if line and not HAN.search(line)]
+    assert english == [], english  # no library line in English (jieba's, MkDocs' own) reaches the office

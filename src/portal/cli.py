@@ -230,6 +230,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Build into a temporary folder beside the site, then swap it in (portal.sitedir): the old site stays
     whole until the new one is complete, and stays as it was when the build fails."""
     from portal.build import BuildFailed, build_site
+    from portal.logs import LogWords
     from portal.sitedir import SiteDirError, publish
 
     config_file = Path(args.config_file).resolve()
@@ -243,12 +244,12 @@ def cmd_build(args: argparse.Namespace) -> int:
                 lang=lang)
     except BuildFailed as exc:
         if str(exc):
-            print(exc, file=sys.stderr)
+            print(LogWords(lang).say(str(exc)), file=sys.stderr)
         return 1
     except SiteDirError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"site: {site_dir}")
+    print(message(lang, "site_built", {"dir": site_dir}))
     return 0
 
 

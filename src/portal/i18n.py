@@ -108,6 +108,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "快照只能包含普通文件；请删除它们或重新发布该月",
         "content_link": "{path} 是指向项目之外的链接（{target}）：不予发布；请把文件复制进项目，或删除这个链接",
         "export_written": "已写出 {file}",
+        "site_built": "网站已生成：{dir}",
         "import_exists": "{file} 已存在：换一个文件名，或加 --force 覆盖",
         "init_not_empty": "{dir} 已存在且不是空文件夹：请换一个文件夹名",
         "init_untitled": "进度台账",
@@ -264,6 +265,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "content_link": "{path} is a link out of the project ({target}): not published; copy the file into the "
         "project or delete the link",
         "export_written": "wrote {file}",
+        "site_built": "site: {dir}",
         "import_exists": "{file} exists: choose another name, or add --force to overwrite it",
         "init_not_empty": "{dir} exists and is not empty: choose another folder",
         "init_untitled": "Progress ledger",
@@ -340,6 +342,29 @@ YAML_PROBLEMS: dict[str, list[tuple[str, str]]] = {
         ("found undefined alias", "引用了未定义的别名（*）"),
         ("block sequence entries are not allowed", "这里不能开始列表：请检查“- ”的缩进"),
         ("expected <block end>, but found", "缩进不对：这一行比上一层少缩进或多缩进了"),
+    ],
+    "en": [],
+}
+
+#: MkDocs' own log lines in the user's language (a pattern of the English line → its words; {0}… its groups).
+#: English keeps MkDocs' lines as they are.
+MKDOCS_LOG: dict[str, list[tuple[str, str]]] = {
+    "zh": [
+        (r"Cleaning site directory", "清理网站目录"),
+        (r"Building documentation to directory: (.*)", "生成网站到：{0}"),
+        (r"Documentation built in ([\d.]+) seconds", "网站已生成，用时 {0} 秒"),
+        (r"Building documentation\.\.\.", "正在生成网站……"),
+        (r"(.*?)Watching paths for changes: (.*)", "{0}监视这些文件的修改：{1}"),
+        (r"(.*?)Serving on (\S+)(?: and opening it in a browser)?", "{0}预览地址：{1}"),
+        (r"(.*?)Detected file changes", "{0}发现文件已修改，重新生成"),
+        (r"(.*?)Reloading browsers", "{0}刷新浏览器"),
+        (r"(.*?)Browser connected: (.*)", "{0}浏览器已打开：{1}"),
+        (r"Shutting down\.\.\.", "正在停止……"),
+        (r"The directory contains stale files\. Use --clean to remove them\.", "网站目录中有旧文件，可加 --clean 清除"),
+        (r'The following pages exist in the docs directory, but are not included in the "nav" configuration:(.*)',
+         "以下页面在文档目录中，但不在导航里：{0}"),
+        (r"Aborted with (\d+) warnings? in strict mode!", "有 {0} 个警告，按 --strict 停止构建，原网站保持不变"),
+        (r"Aborted with a BuildError!", "构建出错，已停止，原网站保持不变"),
     ],
     "en": [],
 }

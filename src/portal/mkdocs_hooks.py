@@ -50,6 +50,7 @@ from portal.history.timeline import History, load_history, terminal_progress
 from portal.i18n import label, message
 from portal.ledger import model
 from portal.ledger.load import load
+from portal.logs import speak
 from portal.outputs.errors import error_page
 from portal.outputs.markup import icons_css
 from portal.outputs.search import augment_file, ledger_terms, teach_jieba, user_dictionary
@@ -103,6 +104,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     cfg: PortalConfig | None = None
     try:
         cfg = from_mkdocs(config)
+        speak(cfg.lang)
         if handed is None:
             loaded = load(cfg)
             ledger, as_of = loaded.ledger, loaded.as_of
