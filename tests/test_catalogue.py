@@ -24,6 +24,7 @@ READERS = {
     "ledger/schema.py": "the declared ledger schema: each field's Chinese name (accepted as a key too) and the "
     "editor hint published in the JSON Schema; aliases of status words people type",
     "config.py": "the declared settings schema, as above",
+    "round/collect.py": "reads the report date people type in a returned form (2020年9月24日)",
 }
 
 
