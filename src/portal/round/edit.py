@@ -15,14 +15,17 @@ so that a problem the validator finds in a new line can be put back on the form 
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from ruamel.yaml.nodes import ScalarNode as RuamelScalarNode
 
 from portal.ledger import schema
-from portal.ledger.yamlout import _dump, _Normaliser
+from portal.ledger.yamlout import _RESOLVER_12, TAG_STR, _dump, _Normaliser, _string
 
 TASK_KEYS = list(schema.TASK.fields)
 
@@ -71,7 +74,7 @@ class Splice:
     ref: Any = field(compare=False)
 
 
-def task_nodes(root: yaml.Node) -> Iterator[tuple[str, yaml.MappingNode]]:
+def task_nodes(root: yaml.Node | None) -> Iterator[tuple[str, yaml.MappingNode]]:
     """(id, mapping node) of every task in a ledger's node tree, in file order."""
     if not isinstance(root, yaml.MappingNode):
         return
@@ -90,7 +93,13 @@ def task_nodes(root: yaml.Node) -> Iterator[tuple[str, yaml.MappingNode]]:
 
 def plan(text: str, edits: Mapping[str, TaskEdit]) -> list[Splice]:
     """The splices that write ``edits`` (by task id) into ``text``, in text order. KeyError for an id not in it."""
-    root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    gc_was = gc.isenabled()
+    gc.disable()  # composing a large ledger makes a million objects and no cycles: the collector would triple it
+    try:
+        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    finally:
+        if gc_was:
+            gc.enable()
     splices: list[Splice] = []
     found: set[str] = set()
     for task_id, node in task_nodes(root):
@@ -192,14 +201,41 @@ def _task_splices(text: str, node: yaml.MappingNode, edit: TaskEdit) -> list[Spl
 
 def _scalar(value: Any) -> str:
     """One value as the house style writes it after ``key: ``."""
-    return _dump({"k": _Normaliser().scalar(value, None)})[3:].rstrip("\n")
+    fast = _plain(value)
+    return fast if fast is not None else _dump({"k": _Normaliser().scalar(value, None)})[3:].rstrip("\n")
+
+
+def _plain(value: Any) -> str | None:
+    """The value written plain, when both YAML 1.1 (the validator) and 1.2 (ruamel) read that back as it is; None
+    when it needs the emitter (quotes, a literal block). Rendering a short text with ruamel takes a millisecond, and
+    the round writes thousands of them."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return None
+    styled = _string(value, False)
+    if type(styled) is not str or _RESOLVER_12.resolve(RuamelScalarNode, styled, (True, False)) != TAG_STR:
+        return None
+    try:
+        back = yaml.load(f"k: {styled}", Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return None
+    return styled if back == {"k": value} else None
 
 
 def _item(item: Any, spec: schema.Obj | None, dash: int, inner: int) -> str:
     """A list item's lines: ``- `` at column ``dash``, its keys at column ``inner``."""
     if isinstance(item, Mapping):
         obj = spec or schema.EVIDENCE_OBJ
-        lines = _dump(_Normaliser().mapping(item, obj, ())).rstrip("\n").split("\n")
+        fast = [(k, _plain(item[k])) for k in obj.fields if item.get(k) is not None]
+        if all(text is not None for _, text in fast) and set(item) <= set(obj.fields):
+            lines = [f"{k}: {text}" for k, text in fast]
+        else:
+            lines = _dump(_Normaliser().mapping(item, obj, ())).rstrip("\n").split("\n")
     else:
         lines = [_scalar(item)]
     gap = max(1, inner - dash - 1)
@@ -215,7 +251,7 @@ def _at_line(text: str, at: int, lines: str) -> str:
 def _old_items(text: str, v: yaml.Node) -> list[str] | None:
     """The items of a flow list or a single value as written, to be written again as block items; None: not a list."""
     if isinstance(v, yaml.ScalarNode):
-        if v.tag == "tag:yaml.org,2002:null":
+        if v.style is None and v.value in ("", "~", "null", "Null", "NULL"):
             return []
         return [text[v.start_mark.index:v.end_mark.index]] if "\n" not in text[v.start_mark.index:v.end_mark.index] \
             else None
