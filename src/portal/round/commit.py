@@ -98,10 +98,9 @@ def commit(cfg: PortalConfig, files: Mapping[str, LedgerFile], steps: Sequence[t
         raise CommitError(message(lang, "collect_not_git", {}))
     paths = [files[rel].path.resolve().relative_to(root).as_posix() for rel in files]
     try:
-        dirty = git(root, "status", "--porcelain", "--", *paths).strip()
+        dirty = [line[3:] for line in git(root, "status", "--porcelain", "--", *paths).splitlines() if line.strip()]
         if dirty:
-            names = LABELS[lang]["list_sep"].join(line[3:] for line in dirty.splitlines())
-            raise CommitError(message(lang, "collect_dirty", {"files": names}))
+            raise CommitError(message(lang, "collect_dirty", {"files": LABELS[lang]["list_sep"].join(dirty)}))
         base = f"round/{period.key}"
         branch, n = base, 1
         while git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False).strip():

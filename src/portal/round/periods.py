@@ -74,7 +74,7 @@ def period_of(day: dt.date, rule: ReportingRule | None = None) -> Period:
     first = (day.month - 1) // months * months + 1
     last = first + months - 1
     end = month_end(day.year, last)
-    return Period(rule.cadence, dt.date(day.year, first, 1), end, min(end, dt.date(day.year, last, rule.day)))
+    return Period(rule.cadence, dt.date(day.year, first, 1), end, end.replace(day=min(end.day, rule.day)))
 
 
 def parse_month(text: str) -> dt.date | None:
