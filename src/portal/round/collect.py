@@ -24,13 +24,14 @@ errors are written.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
 import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -568,7 +569,7 @@ class Outcome:
     problems: list[FormProblem]
     texts: dict[str, str]  # ledger file (as configured) -> its new text; only the files that change
     departments: list[DeptResult]  # those that change something, in registry order
-    steps: list[tuple[DeptResult, dict[str, str]]]  # the ledger texts after each department in turn
+    steps: Callable[[], Iterator[tuple[DeptResult, dict[str, str]]]]  # the texts after each department in turn
     already: int = 0  # rows collected before
     dropped: int = 0  # answered rows not written
 
@@ -629,7 +630,7 @@ def collect(paths: Sequence[Path], ledger: model.Ledger, sources: Mapping[str, s
     errors = any(p.severity == "error" for p in problems)
     answered = [a for f in forms for a in f.answers]
     if errors and (not partial or any(a is None for a, _ in mapped)):
-        return Outcome(forms, problems, {}, [], [], 0, len(answered))
+        return Outcome(forms, problems, {}, [], lambda: iter(()), 0, len(answered))
     depts, steps, final = _steps(plan, splices, sources, lang)
     already = sum(1 for a in plan.answers if a.already)
     for form in forms:
@@ -777,6 +778,8 @@ def _conflict(a: Answer, column: int, other: Answer, theirs: str, what: str, lan
 def _validate(rel: str, text: str, pieces: list[edit.Piece], answers: list[Answer], ledger: model.Ledger,
               as_of: dt.date, lang: str) -> list[tuple[Answer | None, FormProblem]]:
     """Load an edited ledger text with the validator; its problems, put back on the cells that supplied the lines."""
+    was = gc.isenabled()
+    gc.disable()  # a whole ledger read again: millions of objects, no cycles
     try:
         load_text(text, rel, as_of=as_of, registry=ledger.registry if ledger.registry else None, lang=lang)
     except LedgerError as err:
@@ -792,15 +795,19 @@ def _validate(rel: str, text: str, pieces: list[edit.Piece], answers: list[Answe
                                                                                                  COL_PROGRESS)
             out.append((a, _at(a, column, "form_ledger", text=words)))
         return out
+    finally:
+        if was:
+            gc.enable()
     return []
 
 
-def _steps(plan: _Plan, splices: Mapping[str, list[edit.Splice]], sources: Mapping[str, str],
-           lang: str) -> tuple[list[DeptResult], list[tuple[DeptResult, dict[str, str]]], dict[str, str]]:
+def _steps(plan: _Plan, splices: Mapping[str, list[edit.Splice]], sources: Mapping[str, str], lang: str,
+           ) -> tuple[list[DeptResult], Callable[[], Iterator[tuple[DeptResult, dict[str, str]]]], dict[str, str]]:
     """Each department's result, the ledger texts after each department in turn (one commit each), the final texts.
 
     The answers are in department order and each department's splices come after those of the departments before
-    it, so the splices of the first k departments are a consistent ledger (:mod:`portal.round.edit`).
+    it, so the splices of the first k departments are a consistent ledger (:mod:`portal.round.edit`). The texts of
+    each step are made when asked for: sixty copies of a ledger of 10,000 tasks would take 700 MB.
     """
     depts: dict[str, DeptResult] = {}
     for a in plan.answers:
@@ -816,16 +823,18 @@ def _steps(plan: _Plan, splices: Mapping[str, list[edit.Splice]], sources: Mappi
             d.tasks.append(a.task.id)
             d.lines.append(_line(a, lang))
     changing = [d for d in depts.values() if d.tasks]
-    steps: list[tuple[DeptResult, dict[str, str]]] = []
-    done: set[str] = set()
-    for d in changing:
-        done.add(d.dept.name)
-        texts = {}
-        for rel, ss in splices.items():
-            kept = [s for s in ss if _dept_name(plan.answers[s.ref[0]]) in done]
-            if any(_dept_name(plan.answers[s.ref[0]]) == d.dept.name for s in ss):
-                texts[rel] = edit.render(sources[rel], kept)[0]
-        steps.append((d, texts))
+
+    def steps() -> Iterator[tuple[DeptResult, dict[str, str]]]:
+        done: set[str] = set()
+        for d in changing:
+            done.add(d.dept.name)
+            texts = {}
+            for rel, ss in splices.items():
+                if any(_dept_name(plan.answers[s.ref[0]]) == d.dept.name for s in ss):
+                    kept = [s for s in ss if _dept_name(plan.answers[s.ref[0]]) in done]
+                    texts[rel] = edit.render(sources[rel], kept)[0]
+            yield d, texts
+
     final = {rel: edit.render(sources[rel], ss)[0] for rel, ss in splices.items()}
     return list(depts.values()), steps, final
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +90,7 @@ def body(result: DeptResult, lang: str) -> str:
     return "\n".join([*lines, "", *result.lines])
 
 
-def commit(cfg: PortalConfig, files: Mapping[str, LedgerFile], steps: Sequence[tuple[DeptResult, dict[str, str]]],
+def commit(cfg: PortalConfig, files: Mapping[str, LedgerFile], steps: Iterable[tuple[DeptResult, dict[str, str]]],
            period: Period, lang: str) -> tuple[str, int]:
     """One commit per department on a new branch; (branch, commits). CommitError when it cannot."""
     root = repo_root(cfg.root)
@@ -107,7 +107,9 @@ def commit(cfg: PortalConfig, files: Mapping[str, LedgerFile], steps: Sequence[t
             n += 1
             branch = f"{base}-{n}"
         git(root, "checkout", "-q", "-b", branch)
+        count = 0
         for result, texts in steps:
+            count += 1
             changed = list(texts)
             for rel in changed:
                 write_atomically(files[rel].path, files[rel].encoded(texts[rel]))
@@ -116,4 +118,4 @@ def commit(cfg: PortalConfig, files: Mapping[str, LedgerFile], steps: Sequence[t
             git(root, "commit", "-q", "-m", subject(result, period, lang), "-m", body(result, lang), "--", *mine)
     except GitError as err:
         raise CommitError(message(lang, "collect_git_failed", {"reason": str(err)})) from err
-    return branch, len(steps)
+    return branch, count
