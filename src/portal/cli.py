@@ -271,7 +271,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
             print(message(lang, "collect_refused", {"errors": errors}), file=sys.stderr)
         return 1
     sep = LABELS[lang]["list_sep"]
-    for d in outcome.departments:
+    for d in (d for d in outcome.departments if d.tasks):
         already = message(lang, "collect_dept_already", {"n": d.already}) if d.already else ""
         print(message(lang, "collect_dept", {"dept": d.dept.name, "tasks": len(d.tasks), "files": sep.join(d.files),
                                              "already": already}))

@@ -437,8 +437,8 @@ def _read_rows(sheet: str, rows: list[list[_Cell]], kind: str, expected: list[st
         row = FIRST_ROW + index
         answer_cells = [cells[c - 1] for c in (COL_PROGRESS, COL_STATUS, COL_PERCENT, COL_EVIDENCE, COL_BY)]
         id_cell = cells[COL_ID - 1]
-        if all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in answer_cells):
-            continue  # nothing reported for this task
+        if all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in answer_cells[:4]):
+            continue  # nothing reported for this task (a name in 填报人 alone is not a report)
         answer = Answer(form, sheet, row, kind, None)
         for c in [*answer_cells, id_cell]:
             if _is_formula(c):
