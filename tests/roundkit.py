@@ -50,7 +50,7 @@ def fill(form: Path, answers: Mapping[str, Mapping[str, Any]], dest: Path | None
         for key, value in answer.items():
             ws.cell(rows[task_id], COLUMNS[key]).value = value
     if date is not None:
-        wb.worksheets[0]["J3"].value = date
+        wb.worksheets[0]["K3"].value = date
     dest = dest or form
     wb.save(dest)
     return dest

@@ -244,7 +244,7 @@ def test_a_form_of_another_month_or_a_report_date_outside_it(project: Path,
     filled = fill(form_of(august, "机关党委"), {"t01": {"progress": "8月份学习。"}}, project / "八月.xlsx")
     code, _, err = portal(capsys, project, "collect", str(filled))
     assert code == 1
-    assert "八月.xlsx › 牵头任务 › E3：这是2020年8月的报送表，本次汇总的是2020年9月" in err
+    assert "八月.xlsx › 牵头任务 › D3：这是2020年8月的报送表，本次汇总的是2020年9月" in err
     # the same form collected for its own month is fine, dated that month's report day
     code, _, err = portal(capsys, project, "collect", "--month", "2020-08", str(filled))
     assert code == 0, err
@@ -254,7 +254,7 @@ def test_a_form_of_another_month_or_a_report_date_outside_it(project: Path,
     dated = fill(form_of(forms, "机关党委"), {"t03": {"progress": "九月进展。"}}, project / "日期.xlsx",
                  date="2020年10月3日")
     code, _, err = portal(capsys, project, "collect", str(dated))
-    assert code == 1 and "日期.xlsx › 牵头任务 › J3：填报日期 2020年10月3日 不在报送期2020年9月" in err
+    assert code == 1 and "日期.xlsx › 牵头任务 › K3：填报日期 2020年10月3日 不在报送期2020年9月" in err
     dated = fill(form_of(forms, "机关党委"), {"t03": {"progress": "九月进展。"}}, project / "日期2.xlsx",
                  date=dt.datetime(2020, 9, 18))
     assert portal(capsys, project, "collect", str(dated))[0] == 0

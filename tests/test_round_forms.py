@@ -86,7 +86,8 @@ def test_a_form_lists_the_departments_open_tasks_with_the_ledgers_words(sample_f
     for words in ("2020年9月工作进展报送表（牵头任务）", "填写说明", "填报单位：", "机关党委", "报送期：", "2020年9月",
                   "报送截止：", "填报日期："):
         assert words in block
-    assert ws["H3"].value == dt.datetime(2020, 9, 25)
+    assert [ws[c].value for c in ("A3", "D3", "G3", "I3")] == ["填报单位：机关党委", "报送期：2020年9月",
+                                                              "报送截止：2020年9月25日", "填报日期："]
     shared = wb["参与任务"]
     assert shared.cell(FIRST_ROW, 1).value == "本单位本期没有参与的任务。"
 
@@ -98,7 +99,7 @@ def test_locked_but_the_answers_without_a_password_and_the_id_column_hidden(samp
     for r in range(FIRST_ROW, ws.max_row + 1):
         for c in range(1, COL_ID + 1):
             assert ws.cell(r, c).protection.locked is (c not in ANSWERS), (r, c)
-    assert not ws["J3"].protection.locked  # 填报日期
+    assert not ws["K3"].protection.locked  # 填报日期
     assert ws["A3"].protection.locked and ws["A1"].protection.locked
     assert ws.column_dimensions["M"].hidden
     meta = load_workbook(form_of(out, "机关党委"))[META_SHEET]
@@ -115,7 +116,7 @@ def test_drop_down_of_the_status_words_and_whole_percents(sample_forms: tuple[Pa
     assert status.formula1 == '"未启动,进行中,已完成,长期坚持,暂缓,已取消"'
     percent = rules[f"J{FIRST_ROW}:J{last}"]
     assert (percent.type, percent.operator, percent.formula1, percent.formula2) == ("whole", "between", "0", "100")
-    assert rules["J3"].type == "date"
+    assert rules["K3"].type == "date"
 
 
 def test_prints_on_a4_landscape_one_page_wide_with_the_headers_repeated(sample_forms: tuple[Path, Path]) -> None:

@@ -76,8 +76,8 @@ URL_IN_TEXT = re.compile(r"(?:https?://|mailto:)[^\s\"<>，。；、）)]+", re.
 DATE_TEXT = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?\s*$")
 SHOWN = 40  # characters of a cell's text quoted in a message
 
-PERIOD_CELL = f"E{INFO_ROW}"
-DEPT_CELL = f"B{INFO_ROW}"
+PERIOD_CELL = f"D{INFO_ROW}"
+DEPT_CELL = f"A{INFO_ROW}"
 
 
 # --- problems ----------------------------------------------------------------------------------------------------

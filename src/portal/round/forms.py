@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
@@ -45,7 +45,7 @@ KINDS = ("lead", "shared")  # the two task sheets, in order
 # Rows of a task sheet (1-based).
 TITLE_ROW, NOTE_ROW, INFO_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3, 4, 5
 #: The cell of the form's 填报日期 (row 3), unlocked.
-DATE_CELL = "J3"
+DATE_CELL = "K3"
 FONT_SIZE = 11  # 宋体 11 pt: readable when a sheet one page wide prints at about 90 %
 INPUT_FILL = "FFF2CC"  # light yellow: the cells to fill in
 HEADER_FILL = "D9E1F2"
@@ -176,9 +176,7 @@ def _add_styles(wb: Workbook, lang: str) -> None:
         with_border=False)
     add("pf-note", Font(name=name, size=FONT_SIZE), Alignment(wrap_text=True, vertical="top"), with_border=False)
     add("pf-label", bold, Alignment(horizontal="right", vertical="center"), with_border=False)
-    add("pf-value", plain, Alignment(horizontal="left", vertical="center"), with_border=False)
-    add("pf-value-date", plain, Alignment(horizontal="left", vertical="center"), with_border=False,
-        number_format="yyyy-mm-dd")
+    add("pf-value", bold, Alignment(horizontal="left", vertical="center", wrap_text=True), with_border=False)
     add("pf-date-input", plain, Alignment(horizontal="center", vertical="center"), INPUT_FILL,
         number_format="yyyy-mm-dd", protection=unlocked)
     add("pf-header", bold, Alignment(horizontal="center", vertical="center", wrap_text=True), HEADER_FILL)
@@ -214,16 +212,19 @@ def _task_sheet(ws: Worksheet, survey: Survey, dept: model.Department, kind: str
         note = L["round_how_shared"] + note
     _put(ws, NOTE_ROW, 1, cell_text(note), "pf-note")
     ws.row_dimensions[NOTE_ROW].height = 64
-    info = [(1, L["round_dept"], "pf-label"), (2, cell_text(dept.name), "pf-value"),
-            (4, L["round_period"], "pf-label"), (5, period.label(lang), "pf-value"),
-            (7, L["round_due"], "pf-label"), (8, period.due, "pf-value-date"),
-            (9, L["round_date"], "pf-label"), (10, None, "pf-date-input")]
-    for column, value, style in info:
-        _put(ws, INFO_ROW, column, value, style)
-    ws.merge_cells(f"B{INFO_ROW}:C{INFO_ROW}")
-    ws.merge_cells(f"E{INFO_ROW}:F{INFO_ROW}")
-    ws.merge_cells(f"{DATE_CELL}:{get_column_letter(COL_EVIDENCE)}{INFO_ROW}")
-    ws.row_dimensions[INFO_ROW].height = 22
+    # Department, period and due date, each one text in merged cells wide enough for it; then the 填报日期 input.
+    info = [("A", "C", cell_text(L["round_dept"] + dept.name), "pf-value"),
+            ("D", "F", L["round_period"] + period.label(lang), "pf-value"),
+            ("G", "H", L["round_due"] + format_date(period.due, lang), "pf-value"),
+            ("I", "J", L["round_date"], "pf-label"),
+            ("K", "L", None, "pf-date-input")]
+    for first, last, value, style in info:
+        ws.merge_cells(f"{first}{INFO_ROW}:{last}{INFO_ROW}")
+        _put(ws, INFO_ROW, column_index_from_string(first), value, style)
+        if style == "pf-date-input":  # the merged cells around the input share its fill and border
+            for c in range(column_index_from_string(first) + 1, column_index_from_string(last) + 1):
+                ws.cell(row=INFO_ROW, column=c).style = style
+    ws.row_dimensions[INFO_ROW].height = 30
     for i, col in enumerate(COLUMNS, 1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
         _put(ws, HEADER_ROW, i, L[col.key], "pf-header-input" if col.answer else "pf-header")
