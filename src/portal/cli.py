@@ -8,15 +8,18 @@ when the build succeeds, so a failed build leaves the published site as it was.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import gc
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from portal.config import read_config
-from portal.i18n import message
-from portal.ledger.load import load
+from portal.config import PortalConfig, read_config
+from portal.i18n import LABELS, message
+from portal.ledger.load import Loaded, load
 from portal.problems import LedgerError
+from portal.round.periods import Period
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -226,6 +229,131 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_frozen(cfg: PortalConfig) -> Loaded:
+    """The ledger loaded without the garbage collector, then frozen out of its sight (the round's commands).
+
+    A large ledger is millions of objects without cycles: the collector walking them again and again took two
+    thirds of the time of collecting the forms of 10,000 tasks. Frozen, they are left alone, while the workbooks
+    read or written afterwards (which do have cycles) are still collected. The caller unfreezes at the end.
+    """
+    gc.disable()
+    try:
+        loaded = load(cfg)
+    finally:
+        gc.enable()
+    gc.freeze()
+    return loaded
+
+
+def _round_period(args: argparse.Namespace, cfg: PortalConfig, as_of: dt.date) -> Period | None:
+    """The reporting period of --month (YYYY-MM), or of the as-of date; None (said) when --month is not a month."""
+    from portal.round.periods import parse_month, period_of
+
+    if args.month:
+        first = parse_month(args.month)
+        if first is None:
+            print(message(cfg.lang, "month_bad", {"text": args.month}), file=sys.stderr)
+            return None
+        return period_of(first, cfg.reporting)
+    return period_of(as_of, cfg.reporting)
+
+
+def cmd_forms(args: argparse.Namespace) -> int:
+    """Write one report form (.xlsx) per department for the period: the monthly round's forms out."""
+    from portal.i18n import format_date
+    from portal.round.forms import make_forms
+    from portal.survey import Rules, survey
+
+    cfg = read_config(args.config_file)
+    loaded = _load_frozen(cfg)
+    try:
+        period = _round_period(args, cfg, loaded.as_of)
+        if period is None:
+            return 2
+        surveyed = survey(loaded.ledger, loaded.as_of, Rules.of(cfg))
+        forms = list(make_forms(surveyed, period, cfg.lang))
+    finally:
+        gc.unfreeze()
+    out = Path(args.out or Path("forms") / period.key)
+    if not forms:
+        print(message(cfg.lang, "forms_none", {}))
+        return 0
+    taken = [out / f.file_name for f in forms if (out / f.file_name).exists()]
+    if taken and not args.force:
+        for path in taken:
+            print(message(cfg.lang, "forms_exists", {"file": path}), file=sys.stderr)
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    for form in forms:
+        (out / form.file_name).write_bytes(form.data)
+        print(message(cfg.lang, "forms_one", {"file": form.file_name, "lead": form.lead, "shared": form.shared}))
+    print(message(cfg.lang, "forms_written", {"n": len(forms), "dir": out, "period": period.label(cfg.lang),
+                                              "due": format_date(period.due, cfg.lang)}))
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    """Read filled forms into the ledger: every problem at once; nothing written on an error unless --partial."""
+    from portal.round import commit
+    from portal.round.collect import collect
+
+    cfg = read_config(args.config_file)
+    loaded = _load_frozen(cfg)  # the ledger must be valid before anything is added to it
+    try:
+        period = _round_period(args, cfg, loaded.as_of)
+        if period is None:
+            return 2
+        lang = cfg.lang
+        files = {rel: commit.LedgerFile.read(cfg.path(rel)) for rel in cfg.ledgers if cfg.path(rel).exists()}
+        outcome = collect([Path(f) for f in args.files], loaded.ledger, {rel: f.text for rel, f in files.items()},
+                          period, loaded.as_of, lang, partial=args.partial)
+    finally:
+        gc.unfreeze()
+    for problem in outcome.problems:
+        print(problem.render(lang), file=sys.stderr)
+    errors = len(outcome.errors)
+    if errors and not outcome.texts:
+        if not args.partial:
+            print(message(lang, "collect_refused", {"errors": errors}), file=sys.stderr)
+        return 1
+    sep = LABELS[lang]["list_sep"]
+    for d in (d for d in outcome.departments if d.tasks):
+        already = message(lang, "collect_dept_already", {"n": d.already}) if d.already else ""
+        print(message(lang, "collect_dept", {"dept": d.dept.name, "tasks": len(d.tasks), "files": sep.join(d.files),
+                                             "already": already}))
+    if not outcome.texts:
+        print(message(lang, "collect_nothing", {}))
+        return 0
+    if args.commit:
+        try:
+            branch, n = commit.commit(cfg, files, outcome.steps(), period, lang)
+        except commit.CommitError as err:
+            print(err, file=sys.stderr)
+            return 1
+        print(message(lang, "collect_committed", {"branch": branch, "n": n}))
+    else:
+        for path in commit.write(files, outcome.texts):
+            print(message(lang, "collect_written", {"file": path.name}))
+    if errors:
+        print(message(lang, "collect_partial", {"rows": outcome.dropped}), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Who has not reported in the period of the as-of date (未报送), and the tasks without progress in it."""
+    from portal.round.periods import render_status
+    from portal.survey import Rules, survey
+
+    cfg = read_config(args.config_file)
+    loaded = load(cfg)
+    surveyed = survey(loaded.ledger, loaded.as_of, Rules.of(cfg))
+    assert surveyed.reporting is not None
+    for line in render_status(surveyed.reporting, cfg.lang):
+        print(line)
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build into a temporary folder beside the site, then swap it in (portal.sitedir): the old site stays
     whole until the new one is complete, and stays as it was when the build fails."""
@@ -342,6 +470,25 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None, help="the file to write; default tasks.xlsx / tasks.csv")
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("forms", help="write one report form (.xlsx) per department for the monthly round")
+    p.add_argument("--month", default=None, help="YYYY-MM: the period to report (default: that of the as-of date)")
+    p.add_argument("--out", default=None, help="the folder to write (default: forms/<period>)")
+    p.add_argument("--force", action="store_true", help="overwrite forms of the same name")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.set_defaults(func=cmd_forms)
+
+    p = sub.add_parser("collect", help="read filled report forms into the ledger")
+    p.add_argument("files", nargs="+", help="the filled forms (.xlsx)")
+    p.add_argument("--month", default=None, help="YYYY-MM: the period collected (default: that of the as-of date)")
+    p.add_argument("--partial", action="store_true", help="write the rows without errors even when others have them")
+    p.add_argument("--commit", action="store_true", help="one git commit per department, on a new branch")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("status", help="the departments that have not reported in the current period")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("schema", help="write the JSON Schemas that editors use to complete and check fields")
     p.add_argument("-o", "--output", default="schema")

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from portal.i18n import lang_of
-from portal.ledger.schema import INVALID, Context, Date, Field, Integer, ListOf, Obj, Text, parse_date
+from portal.ledger.schema import INVALID, Choice, Context, Date, Field, Integer, ListOf, Obj, Text, parse_date
 from portal.ledger.yamlread import MappingNode, Node, Reader, SequenceNode, compose_text
 from portal.problems import LedgerError, Problem, Problems
+from portal.round.periods import ReportingRule
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -51,6 +52,7 @@ class PortalConfig:
     as_of: dt.date | None = None
     due_soon_days: int = 7
     ranking: Ranking = field(default_factory=Ranking)
+    reporting: ReportingRule = field(default_factory=ReportingRule)
     page_depth: int = 1
     lang: str = "zh"
     cache_dir: str = ".cache/portal"
@@ -90,6 +92,17 @@ PORTAL_CONFIG = Obj(
                 build=_build_ranking,
             ),
             "红黑榜",
+        ),
+        "reporting": Field(
+            Obj(
+                {
+                    "cadence": Field(Choice({"monthly": "每月", "quarterly": "每季度"}, label="报送周期"), "报送周期",
+                                     "monthly 每月（默认）或 quarterly 每季度"),
+                    "day": Field(Integer(1, 31), "报送日", "每期最后一个月的几号前报送，默认 25"),
+                },
+                build=lambda v, n, c: ReportingRule(v.get("cadence", "monthly"), v.get("day", 25)),
+            ),
+            "进展报送",
         ),
         "page_depth": Field(Integer(1, 6), "分页层级", "第几级板块及以上各自成页，默认 1（一、二、…各一页）"),
         "cache_dir": Field(Text(), "缓存目录", "历史记录的缓存，默认 .cache/portal；不要提交到 git"),

@@ -23,6 +23,7 @@ from portal.config import PortalConfig, Ranking
 from portal.deadlines.due import DueState, due_state
 from portal.ledger import model
 from portal.ledger.load import department_for
+from portal.round.periods import Reporting, ReportingRule, who_reported
 
 _NO_POSTPONEMENTS: Mapping[str, int] = MappingProxyType({})
 
@@ -33,10 +34,11 @@ class Rules:
 
     due_soon_days: int = 7
     ranking: Ranking = field(default_factory=Ranking)
+    reporting: ReportingRule = field(default_factory=ReportingRule)
 
     @classmethod
     def of(cls, cfg: PortalConfig) -> Rules:
-        return cls(cfg.due_soon_days, cfg.ranking)
+        return cls(cfg.due_soon_days, cfg.ranking, cfg.reporting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,7 @@ class Survey:
     upcoming: tuple[model.Task, ...]  # open tasks due soon or later, the soonest first: the next deadlines
     updates: tuple[tuple[model.Task, model.Update], ...]  # every progress update, the newest first
     _dept_index: Mapping[str, DeptRow] = field(repr=False, compare=False)
+    reporting: Reporting | None = None  # who has reported in the period of the as-of date (portal.round.periods)
 
     def dept(self, name: str) -> DeptRow | None:
         """The row of a department by its name (as written in the ledger)."""
@@ -214,4 +217,5 @@ def survey(ledger: model.Ledger, as_of: dt.date, rules: Rules | None = None,
         section_counts=MappingProxyType(sections), departments=departments, postponements=moved,
         overdue=by_due("overdue"), due_soon=by_due("due_soon"), upcoming=tuple(upcoming), updates=tuple(updates),
         _dept_index=MappingProxyType({r.dept.name: r for r in departments}),
+        reporting=who_reported(tasks, ledger.registry, as_of, rules.reporting, (r.dept for r in departments)),
     )
