@@ -169,7 +169,7 @@ HOMES = {
     r"\bdue_state\(": {"deadlines/due.py", "survey.py"},
     r"\bdepartment_rows\(": {"survey.py"},
     r"(?<![_.\w])count\(": {"survey.py"},
-    r"\bfinal_due\(": {"deadlines/due.py", "history/changes.py", "month.py"},
+    r"\bfinal_due\(": {"deadlines/due.py", "deadlines/lights.py", "history/changes.py", "month.py"},
 }
 
 

@@ -133,7 +133,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         history, surveyed, month, archive = state.given.history, state.given.survey, state.given.month, []
     else:
         history = _history(cfg, state.ledger)
-        surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements())
+        surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements(), history.moves())
         month, archive = None, _published(cfg)
     site = Site(surveyed, cfg, template_dir, history, month, archive)
     state.site = site

@@ -292,7 +292,8 @@ def _month_end(cfg: PortalConfig, root: Path, month: str, commit: str, history: 
         raise SnapshotError(message(cfg.lang, "snap_invalid", {"month": month, "commit": commit[:8],
                                                                "report": err.report()})) from None
     until = dt.datetime.combine(end, dt.time.max, ZoneInfo(tz))
-    return _MonthEnd(commit, survey(loaded.ledger, end, Rules.of(cfg), history.postponements(until)))
+    return _MonthEnd(commit, survey(loaded.ledger, end, Rules.of(cfg), history.postponements(until),
+                                    history.moves(until)))
 
 
 def _sources(cfg: PortalConfig, root: Path, commit: str) -> dict[str, bytes]:
