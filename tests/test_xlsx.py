@@ -186,7 +186,8 @@ def test_exactly_the_overdue_tasks_are_highlighted(plan_sheet: Worksheet, sample
             assert state_cell.value is None
     assert red == OVERDUE
     assert red == {i for i, s in sample.states.items() if s.state == "overdue"}
-    assert amber == {i for i, s in sample.states.items() if s.state == "due_soon"} == {"t01", "t02", "t12"}
+    # t01 and t02 were due soon before issue 15: monthly duties met on 24 and 29 September showed as due that day
+    assert amber == {i for i, s in sample.states.items() if s.state == "due_soon"} == {"t12"}
 
 
 # --- the summary sheet ------------------------------------------------------------------------------------------
@@ -195,11 +196,12 @@ def test_exactly_the_overdue_tasks_are_highlighted(plan_sheet: Worksheet, sample
 def test_summary_ranking_order_flags_and_totals(book: Workbook, sample: Sample) -> None:
     ws = book["按单位汇总"]
     assert ws["A1"].value == "按单位汇总（统计截至 2020年9月30日）"
-    assert [c.value for c in ws[2]] == ["名次", "旗帜", "单位", "牵头任务", "已完成", "逾期", "完成率", "参与任务"]
+    assert [c.value for c in ws[2]] == ["名次", "旗帜", "单位", "牵头任务", "已完成", "逾期", "完成率", "参与任务",
+                                        "到期任务", "按期完成", "延期", "未报送", "到期任务完成率", "得分"]
     assert ws.freeze_panes == "A3"
     rows = list(ws.iter_rows(min_row=3, values_only=False))
     *dept_rows, total = rows
-    assert ws.auto_filter.ref == f"A2:H{2 + len(dept_rows)}"  # the totals row stays out of sorting
+    assert ws.auto_filter.ref == f"A2:N{2 + len(dept_rows)}"  # the totals row stays out of sorting
     ranked = [d for d in sample.depts if d.rank is not None]
     assert [r[2].value for r in dept_rows[: len(ranked)]] == [d.dept.name for d in ranked]
     assert [r[0].value for r in dept_rows[: len(ranked)]] == [d.rank for d in ranked]
@@ -212,14 +214,20 @@ def test_summary_ranking_order_flags_and_totals(book: Workbook, sample: Sample) 
         assert r[6].number_format == "0%"
         assert r[6].value == pytest.approx(d.counts.percent / 100)
         assert (r[3].value, r[4].value, r[5].value) == (d.counts.total, d.counts.done, d.counts.overdue)
-    assert flag_fills["红旗"] == {RED} and flag_fills["黄旗"] == {AMBER}
+        # the ranking's own figures: the tasks due so far, and the score the page shows
+        assert (r[8].value, r[9].value, r[13].value) == (d.basis.counted, d.basis.on_time, d.score)
+        assert r[12].value == pytest.approx(d.basis.percent / 100)
+    # issue 15: the sample at 2020-09-30 ranks 12 departments; six tie for places 7-12 and are all black
+    assert flag_fills["红旗"] == {RED} and flag_fills["黑旗"] == {"262626"} and "黄旗" not in flag_fills
     unranked = dept_rows[len(ranked):]
-    assert [r[2].value for r in unranked] == ["机关各科室", "直属各单位", "直属各党支部"]
-    assert all(r[0].value == "未排名" and r[1].value is None for r in unranked)
+    assert [r[2].value for r in unranked] == ["机关各科室", "直属各单位", "直属各党支部", "行政许可科",
+                                              "信用监督管理科", "市局修复净化党内政治生态工作领导小组办公室"]
+    assert all(r[0].value == "未排名" and r[1].value is None for r in unranked[:3])
+    assert all(r[0].value == "无到期任务" and r[1].value is None for r in unranked[3:])
     assert unranked[1][7].value == 35  # a collective shares tasks it does not lead
     assert total[2].value.startswith("合计")
     assert (total[3].value, total[4].value, total[5].value) == (52, 28, 6)
-    assert total[6].value == pytest.approx(0.54)  # 28 / 51, rounded down as the portal shows it
+    assert total[6].value == pytest.approx(0.55)  # 28 / 51 = 54.9%, rounded half up as the portal shows it (was 54)
 
 
 # --- safety ------------------------------------------------------------------------------------------------------
@@ -333,6 +341,6 @@ def test_empty_plan_and_empty_ledger() -> None:
     assert book.sheetnames == ["空方案", "按单位汇总"]
     assert book.worksheets[0].auto_filter.ref == "A2:N2"
     total = list(book["按单位汇总"].iter_rows(min_row=3, values_only=True))
-    assert total == [(None, None, "合计（全部任务，不重复计）", 0, 0, 0, None, None)]
+    assert total == [(None, None, "合计（全部任务，不重复计）", 0, 0, 0, *[None] * 8)]
     book = load_workbook(io.BytesIO(to_xlsx(survey(model.Ledger([]), AS_OF))))
     assert book.sheetnames == ["按单位汇总"]

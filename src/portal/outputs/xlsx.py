@@ -112,6 +112,13 @@ def _summary_columns(lang: str) -> list[Column]:
         Column(L["overdue"], 10, "pp-int"),
         Column(L["rate"], 10, "pp-percent"),
         Column(L["shared_tasks"], 10, "pp-int"),
+        # the 红黑榜's own figures (portal.survey.department_rows): what the ranking counts and its score
+        Column(L["col_basis"], 10, "pp-int"),
+        Column(L["col_on_time"], 10, "pp-int"),
+        Column(L["col_postponed"], 8, "pp-int"),
+        Column(L["col_missed"], 8, "pp-int"),
+        Column(L["crit_completion"], 12, "pp-percent"),
+        Column(L["col_score"], 8, "pp-int"),
     ]
 
 
@@ -328,8 +335,9 @@ def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
         row += 1
         c = d.counts
         flag = d.flag if d.rank is not None else None
+        b = d.basis
         values: list[object] = [
-            d.rank if d.rank is not None else L["not_ranked"],
+            d.rank if d.rank is not None else L["nothing_due" if d.nothing_due else "not_ranked"],
             L[f"flag_{flag}"] if flag else None,
             cell_text(d.dept.name),
             c.total,
@@ -337,6 +345,12 @@ def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
             c.overdue,
             _rate(c),
             len(d.shared_tasks),
+            b.counted,
+            b.on_time,
+            d.postponed,
+            d.missed,
+            _rate(b),
+            d.score,
         ]
         row_styles = list(styles)
         if flag:
@@ -349,16 +363,18 @@ def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
     row += 1
     total = survey.counts
     for column, (value, style) in enumerate(zip(
-        [None, None, LABELS[lang]["total_row"], total.total, total.done, total.overdue, _rate(total), None],
+        [None, None, LABELS[lang]["total_row"], total.total, total.done, total.overdue, _rate(total), None,
+         None, None, None, None, None, None],
         ["pp-total", "pp-total", "pp-total", "pp-total-int", "pp-total-int", "pp-total-int", "pp-total-percent",
-         "pp-total"], strict=True), 1):
+         "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total"], strict=True), 1):
         _put(ws, row, column, value, style)
     _setup(ws, columns, filter_last, lang, landscape=False)  # the totals row stays out of sorting
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
 
 
 def _rate(c: Counts) -> float | None:
-    # Whole percent rounded down as the portal shows it: Excel's 0% format would round 99.6% up to 100%.
+    # Whole percent as the portal shows it (rounded half up, never 100% short of all): Excel's 0% format would
+    # round 99.6% up to 100%.
     return c.percent / 100 if c.rate is not None else None
 
 
