@@ -12,7 +12,7 @@ BROWSER_STAMP := tests/browser/node_modules/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser-setup serve build build-offline validate test lint schema screenshots bench clean
+.PHONY: setup browser-setup office-setup serve build build-offline validate test lint schema screenshots bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (mkdocs-material 9)") if sys.version_info < (3, 11) else None'
@@ -48,7 +48,15 @@ $(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json
 
 browser-setup: $(BROWSER_STAMP)
 
-test: $(STAMP) $(BROWSER_STAMP)   ## lint and the whole test suite, browser tests included
+# The monthly report is rendered to PDF by LibreOffice in the tests (tests/test_report.py): Debian's Writer
+# without a GUI (about 30 s with apt). Where it cannot be installed, that one test is skipped, saying why.
+office-setup:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "installing Debian's LibreOffice Writer for the report's PDF test"; \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    libreoffice-writer-nogui >/dev/null; } || echo "LibreOffice not installed: the report's PDF test is skipped"; }
+
+test: $(STAMP) $(BROWSER_STAMP) office-setup   ## lint and the whole test suite, browser tests included
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -162,7 +162,8 @@ def test_an_edited_snapshot_is_caught(published: Path, project: GitProject, tmp_
 def test_report_page_and_word_document(published: Path) -> None:
     document = docx.Document(str(published / "2020-11" / "report.docx"))
     text = "\n".join(p.text for p in document.paragraphs)
-    assert document.paragraphs[0].text == "专项整治方案2020年11月进展情况报告"
+    # issue 15: the title of a 公文 (it was 专项整治方案2020年11月进展情况报告)
+    assert document.paragraphs[0].text == "关于《专项整治方案》2020年11月落实情况的报告"
     for heading in ("一、基本情况", "二、各项任务进展情况", "三、下一步工作", "四、红黑榜"):
         assert heading in text
     # every unfinished task with its latest update

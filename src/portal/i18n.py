@@ -530,9 +530,9 @@ LABELS: dict[str, dict[str, str]] = {
         "crit_postponed": "延期次数",
         "crit_missed": "未报送周期数",
         "ranking_rules": "排名规则",
-        "rule_basis_due": "排名范围：各单位牵头的到期任务，即截至统计日期已完成或已逾期的任务；"
+        "rule_basis_due": "按各单位牵头的到期任务排名，即截至统计日期已完成或已逾期的任务；"
         "未到期的任务和已取消的任务不计。",
-        "rule_basis_all": "排名范围：各单位牵头的全部任务，已取消的任务不计。",
+        "rule_basis_all": "按各单位牵头的全部任务排名，已取消的任务不计。",
         "rule_score": "得分 = {score}；百分数四舍五入取整。",
         "rule_term": "{criterion} × {weight}",
         "rule_plus": " + ",
@@ -564,6 +564,8 @@ LABELS: dict[str, dict[str, str]] = {
         "lamp_red": "红灯",
         "lamp_yellow": "黄灯",
         "lamp_green": "绿灯",
+        "report_lights": "亮灯情况：红灯（逾期）{red}项，黄灯（滞后）{yellow}项，逾期完成{late}项。",
+        "full_stop": "。",
     },
     "en": {
         "dashboard": "Home",
@@ -859,6 +861,8 @@ LABELS: dict[str, dict[str, str]] = {
         "lamp_red": "red",
         "lamp_yellow": "yellow",
         "lamp_green": "green",
+        "report_lights": "Lights: {red} red (overdue), {yellow} yellow (lagging), {late} done late.",
+        "full_stop": ".",
     },
 }
 

@@ -255,7 +255,7 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
     out = archive / f".tmp-{month}-{os.getpid()}"
     log(message(cfg.lang, "snap_building", {"month": month, "commit": commit[:8], "as_of": end.isoformat()}))
     build_site(cfg.root / cfg.config_file, out, given=Given(now.survey, history, MonthBuild(month, commit, mom)))
-    write_docx(build_report(now.survey, mom, cfg.lang), out / "report.docx", end)
+    write_docx(build_report(now.survey, mom, cfg.lang, cfg.report), out / "report.docx", end)
     c = now.survey.counts
     meta = {"month": month, "commit": commit, "as_of": end.isoformat(),
             "published": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),

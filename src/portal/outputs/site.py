@@ -384,7 +384,7 @@ class Site:
     @functools.cached_property
     def report(self) -> Report:
         """The monthly report of this build (a snapshot's month, or the live as-of date)."""
-        return build_report(self.survey, self.mom, self.lang)
+        return build_report(self.survey, self.mom, self.lang, self.cfg.report)
 
     def archive_rows(self) -> list[dict[str, Any]]:
         """Published months, newest first, each with the change from the month before."""
