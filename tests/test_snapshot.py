@@ -109,6 +109,12 @@ def test_three_snapshots_match_the_ledger_at_each_months_end(published: Path, pr
         assert len(data["tasks"]) == record.total
     nov = json.loads((published / "2020-11" / "tasks.json").read_text(encoding="utf-8"))
     assert {t["id"]: t["status"] for t in nov["tasks"]}["t3"] == "not_started"
+    # each month's 红黑榜 is kept with the record and in snapshot.json (issue 15): nothing was due in September
+    assert [r.ranking for r in records[:1]] == [[]]
+    assert records[2].ranking == [{"dept": "财务科", "rank": 1, "flag": "red"},
+                                  {"dept": "办公室", "rank": 2, "flag": "red"}]
+    meta = json.loads((published / "2020-11" / "snapshot.json").read_text(encoding="utf-8"))
+    assert meta["ranking"] == records[2].ranking
 
 
 def test_every_page_carries_the_banner(published: Path) -> None:

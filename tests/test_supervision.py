@@ -24,7 +24,7 @@ from portal.ledger import model
 from portal.ledger.load import load
 from portal.ledger.model import Department, Every, Ledger, Plan, Registry, Section, Status, Task, Update
 from portal.outputs.signals import light_reasons, missed_words, moves_words, ranking_rules
-from portal.survey import Rules, department_rows, survey
+from portal.survey import Rules, Streak, department_rows, quarter_flags, streaks, survey
 
 Y = 2020
 
@@ -278,6 +278,37 @@ def test_department_rows_keep_the_old_call() -> None:
     states = {t.id: due_state(t, d(9, 30)) for t in led.tasks()}
     [row] = department_rows(led, states, Ranking())
     assert (row.rank, row.flag, row.basis.done) == (1, "red", 1)
+
+
+# --- quarters and streaks -------------------------------------------------------------------------------------
+
+
+def test_a_quarter_is_ranked_by_its_last_month() -> None:
+    past = {"2020-05": {"甲": "black"}, "2020-06": {"甲": "red"}, "2020-08": {"甲": "black"}}
+    assert quarter_flags(past, d(9, 30), {"甲": "red"}) == {"2020-06": {"甲": "red"}, "2020-09": {"甲": "red"}}
+    assert quarter_flags(past, d(9, 29), {"甲": "red"}) == {"2020-06": {"甲": "red"}}  # not a quarter's end
+
+
+def test_streaks_run_over_consecutive_quarters_up_to_the_latest() -> None:
+    quarters = {"2019-12": {"甲": "red", "乙": "black"}, "2020-03": {"甲": "red", "乙": "black", "丙": "black"},
+                "2020-06": {"甲": "red", "乙": "black", "丙": "yellow"}, "2020-09": {"甲": "red", "乙": "black",
+                                                                                   "丙": "black"}}
+    runs = {s.dept: s for s in streaks(quarters)}
+    assert runs["甲"] == Streak("甲", "red", ("2019-12", "2020-03", "2020-06", "2020-09"))
+    assert len(runs["乙"].quarters) == 4 and runs["丙"].quarters == ("2020-09",)  # yellow broke it
+    gap = {"2020-03": {"甲": "red"}, "2020-09": {"甲": "red"}}  # no ranking for June: no run across it
+    assert streaks(gap)[0].quarters == ("2020-09",)
+
+
+def test_the_survey_names_whom_to_commend_and_whom_to_talk_to() -> None:
+    led = ranked_ledger({"甲科": [("a1", DONE, "6月底前")], "乙科": [("b1", OPEN, "6月底前")]})
+    past = {"2020-06": {"甲科": "red", "乙科": "black"}, "2020-03": {"乙科": "black"}}
+    s = survey(led, d(9, 30), Rules(ranking=Ranking(red=1, yellow=1, talk=3)), past=past)
+    assert [(x.dept, len(x.quarters)) for x in s.commended] == [("甲科", 2)]
+    assert [(x.dept, len(x.quarters)) for x in s.to_talk] == [("乙科", 3)]
+    assert survey(led, d(9, 30), Rules(ranking=Ranking(red=1, yellow=1, talk=4)), past=past).to_talk == ()
+    later = survey(led, d(9, 30), past={"2020-09": {"甲科": "black"}, **past})  # this month's own: the survey's
+    assert later.quarters["2020-09"] == {"甲科": "red", "乙科": "red"}
 
 
 # --- settings -------------------------------------------------------------------------------------------------

@@ -566,6 +566,16 @@ LABELS: dict[str, dict[str, str]] = {
         "lamp_green": "绿灯",
         "report_lights": "亮灯情况：红灯（逾期）{red}项，黄灯（滞后）{yellow}项，逾期完成{late}项。",
         "full_stop": "。",
+        "quarter_ranking": "季度红黑榜",
+        "quarter_name": "{y}年第{q}季度",
+        "quarters_note": "每季度以季末月（3、6、9、12月）的排名为准，随月度快照保存。",
+        "no_quarters": "暂无季度排名：季末月的月度快照发布后计入。",
+        "commend_list": "通报表扬：连续 {n} 个季度红旗",
+        "talk_list": "约谈科室负责人：连续 {n} 个季度黑旗",
+        "streak_item": "{dept}（{quarters}）",
+        "streak_none": "暂无",
+        "report_streaks": "连续{commend}个季度红旗、予以通报表扬的单位：{commended}；连续{talk}个季度黑旗、"
+        "约谈科室负责人的单位：{talked}。",
     },
     "en": {
         "dashboard": "Home",
@@ -863,6 +873,17 @@ LABELS: dict[str, dict[str, str]] = {
         "lamp_green": "green",
         "report_lights": "Lights: {red} red (overdue), {yellow} yellow (lagging), {late} done late.",
         "full_stop": ".",
+        "quarter_ranking": "Quarterly ranking",
+        "quarter_name": "Q{q} {y}",
+        "quarters_note": "A quarter's ranking is that of its last month (March, June, September, December), kept "
+        "with the monthly snapshots.",
+        "no_quarters": "No quarterly ranking yet: it counts once a quarter's last month is published.",
+        "commend_list": "Commendation: red {n} quarters in a row",
+        "talk_list": "Talk with the head: black {n} quarters in a row",
+        "streak_item": "{dept} ({quarters})",
+        "streak_none": "none",
+        "report_streaks": "Red {commend} quarters in a row, commended: {commended}; black {talk} quarters in a row, "
+        "a talk with the head: {talked}.",
     },
 }
 

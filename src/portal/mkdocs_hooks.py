@@ -35,6 +35,7 @@ from portal.archive.store import (
     Record,
     archive_lock,
     copy_archive,
+    past_flags,
     publishable,
     snapshot_banner,
 )
@@ -133,8 +134,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         history, surveyed, month, archive = state.given.history, state.given.survey, state.given.month, []
     else:
         history = _history(cfg, state.ledger)
-        surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements(), history.moves())
         month, archive = None, _published(cfg)
+        surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements(), history.moves(),
+                          past_flags(archive))
     site = Site(surveyed, cfg, template_dir, history, month, archive)
     state.site = site
     for spec in site.pages.values():

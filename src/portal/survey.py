@@ -250,6 +250,50 @@ def department_rows(ledger: model.Ledger, states: Mapping[str, DueState], rankin
 
 
 @dataclass(frozen=True, slots=True)
+class Streak:
+    """A department's run of one flag over consecutive quarters, up to the latest quarter ranked."""
+
+    dept: str
+    flag: str  # red | black
+    quarters: tuple[str, ...]  # 'YYYY-MM' of each quarter's last month, oldest first
+
+
+def _quarter_before(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if number <= 3 else f"{year:04d}-{number - 3:02d}"
+
+
+def quarter_flags(past: Mapping[str, Mapping[str, str]], as_of: dt.date,
+                  now: Mapping[str, str]) -> dict[str, Mapping[str, str]]:
+    """The 红黑榜 of each quarter: the flags of its last month (March, June, September, December), from the
+    published monthly rankings (``past``, by 'YYYY-MM') and, when ``as_of`` ends a quarter, this survey's."""
+    out = {m: flags for m, flags in past.items() if int(m[5:7]) % 3 == 0}
+    if as_of.month % 3 == 0 and (as_of + dt.timedelta(days=1)).month != as_of.month:
+        out[f"{as_of.year:04d}-{as_of.month:02d}"] = now
+    return dict(sorted(out.items()))
+
+
+def streaks(quarters: Mapping[str, Mapping[str, str]]) -> tuple[Streak, ...]:
+    """Each department's run of red or black flags over consecutive quarters, ending at the latest quarter
+    ranked (a quarter without a ranking, or another flag, breaks the run); runs of one quarter included."""
+    if not quarters:
+        return ()
+    months = sorted(quarters)
+    latest = months[-1]
+    out = []
+    for dept, flag in quarters[latest].items():
+        if flag not in ("red", "black"):
+            continue
+        run = [latest]
+        month = _quarter_before(latest)
+        while quarters.get(month, {}).get(dept) == flag:
+            run.insert(0, month)
+            month = _quarter_before(month)
+        out.append(Streak(dept, flag, tuple(run)))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
 class Survey:
     """A ledger at an as-of date, with every fact derived from it. Build it with :func:`survey`."""
 
@@ -273,6 +317,18 @@ class Survey:
     moves: Mapping[str, tuple[Moved, ...]] = field(default_factory=dict)  # task id -> its postponements, oldest first
     lagging: tuple[model.Task, ...] = ()  # yellow lights, in plan order
     late: tuple[model.Task, ...] = ()  # done late (逾期完成), in plan order
+    quarters: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # quarter's last month -> dept -> flag
+    streaks: tuple[Streak, ...] = ()  # runs of red or black up to the latest quarter ranked
+
+    @property
+    def commended(self) -> tuple[Streak, ...]:
+        """Red flags in ``ranking.commend`` quarters or more in a row: 通报表扬."""
+        return tuple(s for s in self.streaks if s.flag == "red" and len(s.quarters) >= self.rules.ranking.commend)
+
+    @property
+    def to_talk(self) -> tuple[Streak, ...]:
+        """Black flags in ``ranking.talk`` quarters or more in a row: 约谈 the head of the department."""
+        return tuple(s for s in self.streaks if s.flag == "black" and len(s.quarters) >= self.rules.ranking.talk)
 
     def dept(self, name: str) -> DeptRow | None:
         """The row of a department by its name (as written in the ledger)."""
@@ -304,11 +360,13 @@ class Survey:
 
 def survey(ledger: model.Ledger, as_of: dt.date, rules: Rules | None = None,
            postponements: Mapping[str, int] | None = None,
-           moves: Mapping[str, Sequence[Moved]] | None = None) -> Survey:
+           moves: Mapping[str, Sequence[Moved]] | None = None,
+           past: Mapping[str, Mapping[str, str]] | None = None) -> Survey:
     """Survey ``ledger`` on ``as_of``: every derived fact, once.
 
     ``moves`` are the postponements the history records, with their dates; ``postponements`` (times per task)
-    default to how many there are.
+    default to how many there are. ``past`` holds the flags of the months published before ('YYYY-MM' ->
+    department -> flag), for the quarters' rankings and the streaks across them.
     """
     rules = rules or Rules()
     moved_dates = MappingProxyType({k: tuple(v) for k, v in (moves or {}).items() if v})
@@ -342,6 +400,8 @@ def survey(ledger: model.Ledger, as_of: dt.date, rules: Rules | None = None,
     upcoming.sort(key=lambda t: (states[t.id].due, t.id))
     updates = [(t, u) for t in tasks for u in t.updates]
     updates.sort(key=lambda p: (p[1].date, p[0].id), reverse=True)
+    earlier = {m: f for m, f in (past or {}).items() if m < f"{as_of.year:04d}-{as_of.month:02d}"}
+    quarters = quarter_flags(earlier, as_of, {r.dept.name: r.flag for r in departments if r.flag})
     return Survey(
         ledger=ledger, as_of=as_of, rules=rules, tasks=tasks, states=states, counts=count(tasks, states, lights),
         plan_counts=MappingProxyType({p.id: count(p.walk_tasks(), states, lights) for p in ledger.plans}),
@@ -351,4 +411,5 @@ def survey(ledger: model.Ledger, as_of: dt.date, rules: Rules | None = None,
         lights=lights, periods=periods, moves=moved_dates,
         lagging=tuple(t for t in tasks if lights[t.id].color == "yellow"),
         late=tuple(t for t in tasks if lights[t.id].color == "late"),
+        quarters=MappingProxyType(quarters), streaks=streaks(quarters),
     )

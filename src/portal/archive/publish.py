@@ -33,6 +33,7 @@ from portal.archive.store import (
     checksums,
     index_text,
     month_problems,
+    past_flags,
     read_index,
 )
 from portal.build import Given, build_site
@@ -201,7 +202,7 @@ def _publish_locked(cfg: PortalConfig, archive: Path, month: str, force: bool, l
         _write_index(archive, [*records, recovered])
         log(message(cfg.lang, "snap_recovered", {"month": month}))
         return recovered
-    record = _build(cfg, archive, month, log)
+    record = _build(cfg, archive, month, log, records)
     _write_index(archive, [r for r in records if r.month != month] + [record])
     log(message(cfg.lang, "snap_published", {"month": month, "commit": record.commit[:8], "percent": record.percent,
                                              "overdue": record.overdue}))
@@ -234,7 +235,7 @@ class _MonthEnd:
     survey: Survey
 
 
-def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
+def _build(cfg: PortalConfig, archive: Path, month: str, log: Log, records: list[Record]) -> Record:
     root = repo_root(cfg.root)
     if root is None:
         raise SnapshotError(message(cfg.lang, "snap_not_git", {}))
@@ -244,7 +245,8 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
     if commit is None:
         raise SnapshotError(message(cfg.lang, "snap_nothing", {}))
     history = load_history(cfg, tz, rev=commit)
-    now = _month_end(cfg, root, month, commit, history, tz)
+    past = past_flags([r for r in records if r.month < month])  # the quarters before, for the streaks
+    now = _month_end(cfg, root, month, commit, history, tz, past)
     if now is None:
         raise SnapshotError(message(cfg.lang, "snap_no_ledger", {"commit": commit[:8]}))
     prev_month = previous_month(month)
@@ -259,7 +261,8 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
     c = now.survey.counts
     meta = {"month": month, "commit": commit, "as_of": end.isoformat(),
             "published": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-            "percent": c.percent, "overdue": c.overdue, "done": c.done, "total": c.total}
+            "percent": c.percent, "overdue": c.overdue, "done": c.done, "total": c.total,
+            "ranking": [{"dept": r.dept.name, "rank": r.rank, "flag": r.flag} for r in now.survey.ranked]}
     (out / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (out / SUMS).write_text(checksums(out), encoding="utf-8")
     record = _record(out, meta)
@@ -279,7 +282,7 @@ def _swap_in(archive: Path, month: str, built: Path) -> None:
 
 
 def _month_end(cfg: PortalConfig, root: Path, month: str, commit: str, history: History,
-               tz: str) -> _MonthEnd | None:
+               tz: str, past: dict[str, dict[str, str]] | None = None) -> _MonthEnd | None:
     """The ledger at ``commit`` surveyed on the last day of ``month``, loaded once; None before the ledger
     existed. Postponements count the commits up to the month's end."""
     sources = _sources(cfg, root, commit)
@@ -293,7 +296,7 @@ def _month_end(cfg: PortalConfig, root: Path, month: str, commit: str, history: 
                                                                "report": err.report()})) from None
     until = dt.datetime.combine(end, dt.time.max, ZoneInfo(tz))
     return _MonthEnd(commit, survey(loaded.ledger, end, Rules.of(cfg), history.postponements(until),
-                                    history.moves(until)))
+                                    history.moves(until), past))
 
 
 def _sources(cfg: PortalConfig, root: Path, commit: str) -> dict[str, bytes]:

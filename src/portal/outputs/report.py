@@ -18,7 +18,7 @@ from portal.config import ReportSettings
 from portal.i18n import STATUS_LABELS, format_date, label, ordinal
 from portal.ledger import model
 from portal.month import MonthOverMonth
-from portal.outputs.signals import light_reasons, moves_words, ranking_rules
+from portal.outputs.signals import light_reasons, moves_words, ranking_rules, streak_words
 from portal.survey import Survey
 
 
@@ -127,6 +127,9 @@ def build_report(survey: Survey, mom: MonthOverMonth | None, lang: str = "zh",
     to = settings.to or (plans[0].issuer if plans else "")
     ranking = survey.rules.ranking
     notes = [label(lang, "report_rules", rules="".join(ranking_rules(ranking, lang)))]
+    if survey.quarters:
+        notes.append(label(lang, "report_streaks", commend=ranking.commend, talk=ranking.talk,
+                           commended=streak_words(survey.commended, lang), talked=streak_words(survey.to_talk, lang)))
     if survey.nothing_due:
         notes.append(label(lang, "report_nothing_due",
                            names=label(lang, "list_sep").join(r.dept.name for r in survey.nothing_due)))

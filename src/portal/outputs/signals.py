@@ -5,7 +5,6 @@ Pages, the monthly report and the 督办通知单 say the same thing the same wa
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from portal.config import CRITERIA, Ranking, Supervision
@@ -13,9 +12,10 @@ from portal.deadlines.due import Moved, Period
 from portal.deadlines.lights import Light
 from portal.i18n import cn_number, format_date, label
 from portal.ledger.model import Every
+from portal.survey import Streak
 
 __all__ = ["light_reasons", "light_word", "lights_rule", "missed_words", "moves_words", "period_words",
-           "ranking_rules"]
+           "quarter_words", "ranking_rules", "streak_words"]
 
 
 def period_words(period: Period, lang: str, year: int) -> str:
@@ -107,8 +107,23 @@ def ranking_rules(ranking: Ranking, lang: str) -> list[str]:
         label(lang, "rule_flags", red=ranking.red, red1=ranking.red + 1, yellow=ranking.yellow,
               yellow1=ranking.yellow + 1),
         label(lang, "rule_counts"),
+        label(lang, "rule_streaks", commend=ranking.commend, talk=ranking.talk),
     ]
 
 
-def date_words(d: dt.date | None, lang: str, year: int) -> str:
-    return format_date(d, lang, short_in_year=year)
+def quarter_words(month: str, lang: str) -> str:
+    """A quarter by its last month 'YYYY-MM': 2020年第三季度."""
+    year, q = int(month[:4]), (int(month[5:7]) - 1) // 3 + 1
+    return label(lang, "quarter_name", y=year, q=cn_number(q) if lang == "zh" else q)
+
+
+def streak_words(streaks: Sequence[Streak], lang: str) -> str:
+    """'财务科（2020年第二季度、2020年第三季度）、…', or 暂无."""
+    if not streaks:
+        return label(lang, "streak_none")
+    sep = label(lang, "list_sep")
+    return sep.join(label(lang, "streak_item", dept=s.dept, quarters=sep.join(quarter_words(q, lang)
+                                                                                 for q in s.quarters))
+                    for s in streaks)
+
+

@@ -32,7 +32,16 @@ from portal.ledger.load import department_for
 from portal.month import MonthBuild, MonthOverMonth
 from portal.outputs.markup import STATUS_ICONS, MarkdownText, icon, relative_url
 from portal.outputs.report import Report, build_report
-from portal.outputs.signals import light_reasons, light_word, lights_rule, missed_words, moves_words, ranking_rules
+from portal.outputs.signals import (
+    light_reasons,
+    light_word,
+    lights_rule,
+    missed_words,
+    moves_words,
+    quarter_words,
+    ranking_rules,
+    streak_words,
+)
 from portal.survey import Counts, DeptRow, Survey
 
 #: Up to this many departments each get an entry in the navigation; with more, the list page links them. Every
@@ -288,6 +297,8 @@ class Site:
             moves_words=lambda t: moves_words(survey.moves.get(t.id, ()), self.lang, self.as_of.year),
             lights_rule=lights_rule(survey.rules.supervision, self.lang),
             ranking_rules=ranking_rules(survey.rules.ranking, self.lang),
+            quarter_words=lambda month: quarter_words(month, self.lang),
+            streak_words=lambda streaks: streak_words(streaks, self.lang),
             next_deadlines=self.next_deadlines,
             latest_updates=self.latest_updates,
             section_of=self.section_of,
