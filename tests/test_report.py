@@ -1,6 +1,7 @@
 """The monthly report as a 公文 (issue 15): its title, 主送机关 and 落款, quotes inside quotes, the late and
 postponed tasks named, the ranking; the Word file's page numbers, odd and even footers and ranking table, and
-the same file rendered to PDF by LibreOffice, page by page, where LibreOffice is installed."""
+the same file rendered to PDF by LibreOffice, page by page, where LibreOffice is installed. The 督办通知单 of
+`portal notices`: one per department with red or yellow items, and a summary for the leader."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import REPO
+from conftest import PORTAL, REPO, copy_project
 from portal.config import ReportSettings, read_config
 from portal.deadlines.due import Moved
 from portal.ledger.load import load, load_text
 from portal.ledger.model import Ledger, Registry
 from portal.outputs.docx import RANK_WIDTHS_MM, write_docx
+from portal.outputs.notices import build_notices, file_name
 from portal.outputs.report import Report, build_report, nest_quotes
 from portal.survey import Rules, survey
 
@@ -185,3 +187,48 @@ def test_libreoffice_renders_every_page_number_at_the_outer_side(sample_docx: Pa
         width = float(page.mediabox.width)
         assert found, number
         assert (found[-1] > width / 2) == (number % 2 == 1), (number, found, width)  # odd right, even left
+
+
+# --- 督办通知单 ----------------------------------------------------------------------------------------------------
+
+
+def test_a_notice_names_each_red_and_yellow_item_with_what_is_wrong() -> None:
+    plan = load_text(LEDGER, as_of=AS_OF)
+    s = survey(Ledger([plan], Registry()), AS_OF)
+    notices, summary = build_notices(s, "zh", ReportSettings(issuer="市局督查室"), reply_days=10)
+    assert [n.dept for n in notices] == ["人教科"]  # the only department with a red or yellow task
+    [notice] = notices
+    assert (notice.title, notice.to, notice.issuer, notice.date) == ("督办通知单", "人教科：", "市局督查室",
+                                                                     "2020年9月30日")
+    assert notice.number == "〔2020〕　号"
+    [item] = notice.items
+    assert item.heading == "一、修订考勤制度"
+    assert item.lines == ("完成时限：8月底前（8月31日）。", "存在问题：逾期 30 天。", "最新进展：暂无进展记录。")
+    assert notice.closing == "请于10月10日前将整改落实情况书面报送市局督查室。"
+    assert summary.rows == (("人教科", "1", "0", "修订考勤制度"),)
+    assert file_name(notice, "2020-09") == "2020-09 督办通知单 人教科.docx"
+
+
+def test_portal_notices_writes_one_per_department_with_red_items(tmp_path: Path) -> None:
+    import os
+
+    project = copy_project(tmp_path / "p")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([str(PORTAL), "notices"], cwd=project, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "已写出 11 份督办通知单" in done.stdout
+    folder = project / "notices" / "2020-09"
+    cfg = read_config(project / "mkdocs.yml", environ={})
+    loaded = load(cfg)
+    s = survey(loaded.ledger, loaded.as_of, Rules.of(cfg))
+    red = {r.dept.name for r in s.departments if r.dept.ranked and r.counts.overdue}
+    written = {p.name.removeprefix("2020-09 督办通知单 ").removesuffix(".docx") for p in folder.glob("*督办通知单*")}
+    assert red <= written
+    notice = docx.Document(str(folder / "2020-09 督办通知单 食品安全协调科.docx"))
+    texts = [p.text for p in notice.paragraphs]
+    assert texts[0] == "督办通知单" and "食品安全协调科：" in texts
+    assert texts[-2:] == ["市局修复净化党内政治生态工作领导小组办公室", "2020年9月30日"]
+    assert any(t.startswith("存在问题：逾期 92 天") for t in texts)
+    summary = docx.Document(str(folder / "2020-09 督办情况汇总.docx"))
+    assert {r.cells[0].text for r in summary.tables[0].rows[1:]} == written

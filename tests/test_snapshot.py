@@ -237,3 +237,18 @@ def test_a_killed_publish_leaves_the_archive_and_a_rerun_completes(project: GitP
     assert [r.month for r in read_index(archive)] == ["2020-09", "2020-10", "2020-11"]
     assert not list(archive.glob(".tmp-*"))
     assert subprocess.run([str(PORTAL), "snapshot", "--verify"], cwd=work, capture_output=True).returncode == 0
+
+
+def test_notices_of_a_past_month_read_that_months_ledger(published: Path, project: GitProject) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([str(PORTAL), "notices", "--month", "2020-11"], cwd=project.path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "统计截至 2020-11-30" in done.stdout
+    folder = project.path / "notices" / "2020-11"
+    # t5 (办公室, 10月底前) is overdue at November's end; the December commit does not reach it
+    notice = docx.Document(str(folder / "2020-11 督办通知单 办公室.docx"))
+    assert any("开展专项检查" in p.text for p in notice.paragraphs)
+    # t3 was not started at November's end (the December commit starts it): behind the time elapsed
+    staff = docx.Document(str(folder / "2020-11 督办通知单 人教科.docx"))
+    assert any(p.text.startswith("存在问题：滞后：进度 0%") for p in staff.paragraphs)

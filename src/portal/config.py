@@ -68,6 +68,7 @@ class Supervision:
     cadence: str = "month"  # week | month | quarter
     soon_progress: int = 50
     behind_margin: int = 20
+    reply_days: int = 7  # a 督办通知单 asks for a written reply within this many days
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,8 @@ PORTAL_CONFIG = Obj(
                     "soon_progress": Field(Integer(0, 100), "临期进度线", "临期且进度低于此值亮黄灯，默认 50"),
                     "behind_margin": Field(Integer(0, 100), "进度落后线",
                                            "进度落后于时间进度超过此百分点亮黄灯，默认 20"),
+                    "reply_days": Field(Integer(1, 366), "督办回复天数",
+                                        "督办通知单要求在统计日期后几天内书面回复，默认 7"),
                 },
                 build=lambda v, n, c: Supervision(**v),
             ),

@@ -125,6 +125,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "type_date": "日期",
         "type_bool": "布尔值",
         "type_null": "空值",
+        # supervision (issue 15)
+        "notices_written": "已写出 {n} 份督办通知单和汇总（统计截至 {as_of}）：{folder}",
+        "notices_none": "截至 {as_of} 没有亮红灯或黄灯的事项，无需督办；已写出汇总：{folder}",
     },
     "en": {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
@@ -247,6 +250,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "type_date": "date",
         "type_bool": "boolean",
         "type_null": "null",
+        # supervision (issue 15)
+        "notices_written": "wrote {n} supervision notices and their summary (as of {as_of}): {folder}",
+        "notices_none": "nothing red or yellow as of {as_of}: no notice needed; wrote the summary: {folder}",
     },
 }
 
@@ -576,6 +582,19 @@ LABELS: dict[str, dict[str, str]] = {
         "streak_none": "暂无",
         "report_streaks": "连续{commend}个季度红旗、予以通报表扬的单位：{commended}；连续{talk}个季度黑旗、"
         "约谈科室负责人的单位：{talked}。",
+        "notice_title": "督办通知单",
+        "notice_number": "〔{year}〕　号",
+        "notice_intro": "截至{date}，你单位牵头的任务中有{n}项亮灯：红灯（逾期）{red}项，黄灯（滞后）{yellow}项。"
+        "请对照以下问题逐项推进，确保按期完成。",
+        "notice_closing": "请于{reply}前将整改落实情况书面报送{office}。",
+        "notice_office": "督查室",
+        "notice_due": "{text}（{due}）",
+        "notice_deadline": "完成时限：{deadline}。",
+        "notice_problem": "存在问题：{problems}。",
+        "notice_progress": "最新进展：{progress}",
+        "notice_summary_title": "督办情况汇总",
+        "notice_summary_intro": "本期共向{n}个单位发出督办通知单，要求于{reply}前书面报送整改落实情况。"
+        "各单位亮灯事项如下：",
     },
     "en": {
         "dashboard": "Home",
@@ -884,6 +903,19 @@ LABELS: dict[str, dict[str, str]] = {
         "streak_none": "none",
         "report_streaks": "Red {commend} quarters in a row, commended: {commended}; black {talk} quarters in a row, "
         "a talk with the head: {talked}.",
+        "notice_title": "Supervision notice",
+        "notice_number": "No. {year}/___",
+        "notice_intro": "As of {date}, {n} of the tasks you lead are flagged: {red} red (overdue), {yellow} yellow "
+        "(lagging). Please take each up and finish it on time.",
+        "notice_closing": "Please report in writing to {office} by {reply} what has been done.",
+        "notice_office": "the supervision office",
+        "notice_due": "{text} ({due})",
+        "notice_deadline": "Deadline: {deadline}.",
+        "notice_problem": "Problem: {problems}.",
+        "notice_progress": "Latest progress: {progress}",
+        "notice_summary_title": "Supervision notices: summary",
+        "notice_summary_intro": "Notices went to {n} departments, to reply in writing by {reply}. Their flagged "
+        "tasks:",
     },
 }
 

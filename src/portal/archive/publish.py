@@ -270,6 +270,28 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log, records: list
     return record
 
 
+def month_survey(cfg: PortalConfig, month: str) -> Survey:
+    """The ledger as it stood at ``month``'s end, surveyed on its last day as its snapshot is (its commit, the
+    history up to it, the flags of the months published before): for the notices of a past month."""
+    month = month_of(month, cfg.lang)
+    root = repo_root(cfg.root)
+    if root is None:
+        raise SnapshotError(message(cfg.lang, "snap_not_git", {}))
+    tz = plan_timezone(cfg)
+    commit = commit_at(root, dt.datetime.combine(month_end_date(month), dt.time.max, ZoneInfo(tz)))
+    if commit is None:
+        raise SnapshotError(message(cfg.lang, "snap_nothing", {}))
+    try:
+        records = read_index(cfg.path(cfg.archive_dir), cfg.lang)
+    except ArchiveError:
+        records = []
+    now = _month_end(cfg, root, month, commit, load_history(cfg, tz, rev=commit), tz,
+                     past_flags([r for r in records if r.month < month]))
+    if now is None:
+        raise SnapshotError(message(cfg.lang, "snap_no_ledger", {"commit": commit[:8]}))
+    return now.survey
+
+
 def _swap_in(archive: Path, month: str, built: Path) -> None:
     final = archive / month
     if final.exists():  # --force: the old folder leaves in one rename, the new one arrives in another

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from docx import Document
@@ -30,6 +31,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from portal.outputs.notices import Notice, NoticeSummary
 from portal.outputs.report import Report, ReportGroup, ReportTask
 from portal.outputs.tables import reproducible_zip
 
@@ -47,6 +49,54 @@ CHAR = Pt(16)  # one character of the body: indents are counted in characters
 #: The ranking table's column widths in millimetres, summing to the 156 mm text block (名次, 旗帜, 单位,
 #: 完成/到期, 逾期, 延期, 完成率, 得分): the name gets the room, so that names do not wrap.
 RANK_WIDTHS_MM = (13, 14, 51, 22, 13, 13, 17, 13)
+#: The notices' summary table (单位, 红灯, 黄灯, 任务): 156 mm too.
+SUMMARY_WIDTHS_MM = (52, 16, 16, 72)
+
+
+def _save(doc: Document, path: Path, title: str, as_of: dt.date) -> None:
+    """Write ``doc`` to ``path`` (overwriting), reproducibly: fixed document dates and zip entry times."""
+    doc.core_properties.title = title
+    doc.core_properties.author = "Progress Portal"
+    doc.core_properties.last_modified_by = "Progress Portal"
+    stamp = dt.datetime.combine(as_of, dt.time())
+    doc.core_properties.created = stamp
+    doc.core_properties.modified = stamp
+    doc.core_properties.revision = 1
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    path.write_bytes(reproducible_zip(buffer.getvalue()))
+
+
+def write_notice_docx(notice: Notice, path: Path, as_of: dt.date) -> None:
+    """A 督办通知单 as a 公文: title, a 发文字号 to fill in, 主送 the department, the items, the reply asked for,
+    the 落款."""
+    doc = Document()
+    _page(doc)
+    _paragraph(doc, notice.title, TITLE_FONT, Pt(22), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, notice.number, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, "", indent=False)
+    _paragraph(doc, notice.to, align=WD_ALIGN_PARAGRAPH.LEFT, indent=False)
+    _paragraph(doc, notice.intro)
+    for item in notice.items:
+        _heading(doc, item.heading)
+        for line in item.lines:
+            _paragraph(doc, line)
+    _paragraph(doc, notice.closing)
+    _signature(doc, notice.issuer, notice.date)
+    _save(doc, path, f"{notice.title} {notice.dept}", as_of)
+
+
+def write_notice_summary_docx(summary: NoticeSummary, path: Path, as_of: dt.date) -> None:
+    """One page for the leader: the departments noticed and their red and yellow items, as a table."""
+    doc = Document()
+    _page(doc)
+    _paragraph(doc, summary.title, TITLE_FONT, Pt(22), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, summary.subtitle, SUBHEADING_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, summary.intro)
+    if summary.rows:
+        _table(doc, summary.columns, summary.rows, SUMMARY_WIDTHS_MM)
+    _signature(doc, summary.issuer, summary.date)
+    _save(doc, path, summary.title, as_of)
 
 
 def write_docx(report: Report, path: Path, as_of: dt.date) -> None:
@@ -72,17 +122,8 @@ def write_docx(report: Report, path: Path, as_of: dt.date) -> None:
     _ranking(doc, report)
     for note in report.ranking_notes:
         _paragraph(doc, note)
-    _signature(doc, report)
-    doc.core_properties.title = report.title
-    doc.core_properties.author = "Progress Portal"
-    doc.core_properties.last_modified_by = "Progress Portal"
-    stamp = dt.datetime.combine(as_of, dt.time())
-    doc.core_properties.created = stamp
-    doc.core_properties.modified = stamp
-    doc.core_properties.revision = 1
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    path.write_bytes(reproducible_zip(buffer.getvalue()))
+    _signature(doc, report.issuer, report.date)
+    _save(doc, path, report.title, as_of)
 
 
 def _page(doc: Document) -> None:
@@ -170,7 +211,13 @@ def _ranking(doc: Document, report: Report) -> None:
     if not report.ranking:
         _paragraph(doc, report.no_ranking)
         return
-    widths = [Mm(w) for w in RANK_WIDTHS_MM]
+    _table(doc, report.ranking_columns, [line.cells() for line in report.ranking], RANK_WIDTHS_MM)
+
+
+def _table(doc: Document, columns: Sequence[str], rows: Iterable[Sequence[str]], widths_mm: Sequence[float]) -> None:
+    """A table as WPS and Word both lay it out: widths in the grid and in each cell, a fixed layout, the header
+    row repeated on every page, rows that do not split."""
+    widths = [Mm(w) for w in widths_mm]
     table = doc.add_table(rows=1, cols=len(widths))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -191,12 +238,12 @@ def _ranking(doc: Document, report: Report) -> None:
     header_pr = header._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")  # the header row again at the top of every page
     header_pr.append(repeat)
-    for cell, text, width in zip(header.cells, report.ranking_columns, widths, strict=True):
+    for cell, text, width in zip(header.cells, columns, widths, strict=True):
         _cell(cell, text, width, bold=True)
-    for line in report.ranking:
+    for values in rows:
         row = table.add_row()
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
-        for cell, text, width in zip(row.cells, line.cells(), widths, strict=True):
+        for cell, text, width in zip(row.cells, values, widths, strict=True):
             _cell(cell, text, width)
 
 
@@ -207,10 +254,10 @@ def _cell(cell: _Cell, text: str, width: Mm, bold: bool = False) -> None:
     _run(p, text, BODY_FONT, TABLE_SIZE, bold)
 
 
-def _signature(doc: Document, report: Report) -> None:
+def _signature(doc: Document, issuer: str, date: str) -> None:
     """The 落款: a blank line, the issuer, then the date, at the right four characters in."""
     _paragraph(doc, "", indent=False)
-    for text in (report.issuer, report.date):
+    for text in (issuer, date):
         if text:
             p = _paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
             p.paragraph_format.right_indent = CHAR * 4
