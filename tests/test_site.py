@@ -179,6 +179,12 @@ def test_tasks_json_and_csv(sample_build: Build) -> None:
     assert data["as_of"] == "2020-09-30" and len(data["tasks"]) == 52
     t01 = data["tasks"][0]
     assert t01["lead"] == ["机关党委", "人教科", "办公室"] and t01["status_label"] == "进行中"
+    # issue 15: the light, the periods missed and the postponements of each task
+    assert (t01["light"], t01["light_reasons"], t01["postponements"]) == ("green", [], [])
+    assert t01["missed_periods"] == [{"start": "2020-05-01", "end": "2020-05-31"},
+                                     {"start": "2020-07-01", "end": "2020-07-31"}]
+    t46 = next(t for t in data["tasks"] if t["id"] == "t46")
+    assert (t46["light"], t46["light_reasons"]) == ("late", ["after_due"])
     raw = (sample_build.site / "tasks.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
