@@ -311,7 +311,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("notices", help="write a supervision notice (督办通知单, .docx) per department with red "
+    p = sub.add_parser("notices", help="write a supervision notice (.docx) per department with red "
                        "or yellow items, and a summary for the leader")
     p.add_argument("--month", default=None, help="YYYY-MM: as the ledger stood at that month's end (needs git)")
     p.add_argument("-o", "--output", default=None, help="the folder to write; default notices/YYYY-MM")
