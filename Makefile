@@ -12,7 +12,7 @@ BROWSER_STAMP := tests/browser/node_modules/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup sample browser-setup serve build build-offline validate test lint schema screenshots bench wheel bundle clean
+.PHONY: setup sample browser-setup office-setup serve build build-offline validate test lint schema screenshots bench wheel bundle clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (mkdocs-material 9)") if sys.version_info < (3, 11) else None'
@@ -55,7 +55,20 @@ $(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json
 
 browser-setup: $(BROWSER_STAMP)
 
-test: $(STAMP) $(BROWSER_STAMP)   ## lint and the whole test suite, browser tests included
+# The monthly report and the Excel 台账 are printed to PDF by LibreOffice in the tests (tests/test_report.py,
+# tests/test_xlsx.py): Debian's Writer and Calc without a GUI, and Carlito (Calibri's metrics, which Excel's
+# column widths are measured in); about 40 s with apt. Where they cannot be installed, those tests are skipped,
+# saying why.
+OFFICE_PACKAGES := libreoffice-writer-nogui libreoffice-calc-nogui fonts-crosextra-carlito
+office-setup:
+	@if ! command -v soffice >/dev/null 2>&1 || [ ! -e /usr/lib/libreoffice/program/libsclo.so ] \
+	    || ! fc-match Calibri 2>/dev/null | grep -q Carlito; then \
+	  echo "installing Debian's LibreOffice Writer and Calc for the PDF tests"; \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    $(OFFICE_PACKAGES) >/dev/null; } || echo "LibreOffice not installed: the PDF tests are skipped"; \
+	fi
+
+test: $(STAMP) $(BROWSER_STAMP) office-setup   ## lint and the whole test suite, browser tests included
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

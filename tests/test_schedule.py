@@ -423,7 +423,9 @@ DUE_CASES: list[tuple[str, Task, dt.date, tuple]] = [
         d(3, 15),
         ("upcoming", d(3, 31), 16, MONTHLY),
     ),
-    ("monthly, late update counts", task([MONTHLY], updates=[d(3, 10)]), d(3, 15), ("upcoming", d(3, 31), 16, MONTHLY)),
+    # An update dated in March is February's late report (not overdue) and meets March: the next due is April's
+    # (it said 3-31 before issue 15: a period already met showed as due).
+    ("monthly, late update counts", task([MONTHLY], updates=[d(3, 10)]), d(3, 15), ("upcoming", d(4, 30), 46, MONTHLY)),
     (
         "monthly, update before the period",
         task([MONTHLY], updates=[d(1, 31)]),
@@ -455,10 +457,18 @@ DUE_CASES: list[tuple[str, Task, dt.date, tuple]] = [
     ),
     (
         "recurring and dated, earliest upcoming",
-        task([NOV, MONTHLY], updates=[d(10, 2)]),
+        task([NOV, MONTHLY], updates=[d(9, 20)]),
         d(10, 20),
         ("upcoming", d(10, 31), 11, MONTHLY),
     ),
+    (  # October met on 10-02: the duty is next due at November's end, with the milestone (it said 10-31 before)
+        "recurring met this month, dated next",
+        task([NOV, MONTHLY], updates=[d(10, 2)]),
+        d(10, 20),
+        ("upcoming", d(11, 30), 41, NOV),
+    ),
+    ("monthly, met today is not due today", task([MONTHLY], updates=[d(9, 24)]), d(9, 30),
+     ("upcoming", d(10, 31), 31, MONTHLY)),
 ]
 
 

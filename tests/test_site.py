@@ -87,13 +87,16 @@ def test_progress_table_has_a_row_per_task_with_sort_keys(sample_build: Build) -
 def test_overdue_and_due_soon_at_the_pinned_as_of_date(sample_build: Build) -> None:
     page = article(sample_build, "overdue/index.html")
     tables = page.find_all("table")
-    assert len(tables) == 2
+    assert len(tables) == 4  # overdue, due soon; since issue 15 lagging (yellow) and done late
 
     def ids(table: El) -> set[str]:
         return {a.attrs["href"].rsplit("#", 1)[1] for a in table.find_all("a") if "#" in a.attrs["href"]}
 
     assert ids(tables[0]) == {"t03", "t18", "t32", "t33", "t44", "t45"}
-    assert ids(tables[1]) == {"t01", "t02", "t12"}
+    # t01 and t02 were listed before issue 15: monthly duties updated on 24 and 29 September showed "今天到期"
+    assert ids(tables[1]) == {"t12"}
+    assert ids(tables[2]) == {"t09", "t11", "t38"}  # progress behind the time elapsed by more than 20 points
+    assert ids(tables[3]) == {"t46"}  # closed 8月14日, due by 7月31日: 逾期完成
     # the card of an overdue task carries the mark in words
     s6 = article(sample_build, "pe2020/s6/index.html")
     card = next(c for c in cards(s6) if c.attrs["data-task"] == "t44")
@@ -101,8 +104,9 @@ def test_overdue_and_due_soon_at_the_pinned_as_of_date(sample_build: Build) -> N
     assert "逾期" in card.find(cls="pp-due--overdue").text
 
 
-def _expected_ranking(site_json: Path) -> list[tuple[str, float, int]]:
-    """(department, rate, overdue) for each ranked department, computed here from tasks.json."""
+def _expected_ranking(site_json: Path) -> list[tuple[str, int, int]]:
+    """(department, percent, overdue) for each ranked department, computed here from tasks.json by the rule the
+    page states: the lead tasks due so far (done, or overdue), completion rounded half up."""
     data = json.loads(site_json.read_text(encoding="utf-8"))
     rows: dict[str, list[dict]] = {}
     for t in data["tasks"]:
@@ -110,26 +114,38 @@ def _expected_ranking(site_json: Path) -> list[tuple[str, float, int]]:
             rows.setdefault(name, []).append(t)
     out = []
     for name, tasks in rows.items():
-        counted = [t for t in tasks if t["status"] != "cancelled"]
-        if name in GROUPS or not counted:
+        due = [t for t in tasks if t["status"] == "done" or t["due_state"] == "overdue"]
+        if name in GROUPS or not due:
             continue
-        rate = sum(t["status"] == "done" for t in counted) / len(counted)
-        out.append((name, rate, sum(t["due_state"] == "overdue" for t in tasks)))
+        done = sum(t["status"] == "done" for t in due)
+        out.append((name, (200 * done + len(due)) // (2 * len(due)), sum(t["due_state"] == "overdue" for t in due)))
     return out
 
 
 def test_ranking_orders_by_rate_then_fewer_overdue_with_flags(sample_build: Build) -> None:
+    # Issue 15 changed what is ranked (the tasks due so far, not every lead task) and how ties place: the six
+    # departments at 0% with two overdue tasks each took rank 7 (red) then 10 (yellow); they are 12th and black.
     expected = _expected_ranking(sample_build.site / "tasks.json")
-    table = article(sample_build, "departments/index.html").find("table", cls="pp-ranking")
+    page = article(sample_build, "departments/index.html")
+    table = page.find("table", cls="pp-ranking")
     rows = table.find("tbody").find_all("tr")
-    got = [(r.find_all("td")[2].text.strip(), int(r.find_all("td")[0].text)) for r in rows]
+    got = [(r.find_all("td")[2].text.strip(), int(r.find_all("td")[0].attrs["data-sort"])) for r in rows]
     assert {name for name, _ in got} == {name for name, _, _ in expected}
-    keys = {name: (-rate, overdue) for name, rate, overdue in expected}
+    keys = {name: (-percent, overdue) for name, percent, overdue in expected}
     assert [keys[name] for name, _ in got] == sorted(keys[name] for name, _ in got)
     for (name, rank), row in zip(got, rows, strict=True):
         flag = "红旗" if rank <= 7 else "黄旗" if rank <= 10 else "黑旗"
         assert flag in row.text, (name, rank)
     assert got[0][1] == 1
+    assert len(got) > 10 and any("黑旗" in r.text for r in rows)
+    # nothing due yet: listed apart, never red
+    apart = page.find("table", cls="pp-nothing-due")
+    assert {r.find("a").text for r in apart.find("tbody").find_all("tr")} == {
+        "行政许可科", "信用监督管理科", "市局修复净化党内政治生态工作领导小组办公室"}
+    assert "红旗" not in apart.text
+    # the rule is written on the page
+    rules = page.find("ol", cls="pp-rules").text
+    assert "到期任务" in rules and "并列" in rules and "第 1–7 名红旗" in rules
 
 
 def test_a_page_per_lead_department_listing_its_tasks(sample_build: Build) -> None:
@@ -149,8 +165,8 @@ def test_dashboard_figures_and_inline_svg_charts(sample_build: Build) -> None:
     page = article(sample_build, "index.html")
     kpis = [k.find(cls="pp-kpi__num").text for k in page.find_all(cls="pp-kpi")]
     assert kpis[0] == "52"
-    assert kpis[1] == f"{28 * 100 // 51}%"  # 28 done of 51 (one cancelled)
-    assert kpis[2] == "6" and kpis[3] == "3"
+    assert kpis[1] == "55%"  # 28 done of 51 (one cancelled): 54.9% rounded half up (54% before issue 15)
+    assert kpis[2] == "6" and kpis[3] == "1"  # due soon: t12 (t01 and t02 met September's duty: issue 15)
     assert page.find("svg", cls="pp-donut")
     assert len(page.find("ul", cls="pp-sectionbars").find_all("li")) == 7
     assert "2020年9月30日" in page.text
@@ -163,6 +179,12 @@ def test_tasks_json_and_csv(sample_build: Build) -> None:
     assert data["as_of"] == "2020-09-30" and len(data["tasks"]) == 52
     t01 = data["tasks"][0]
     assert t01["lead"] == ["机关党委", "人教科", "办公室"] and t01["status_label"] == "进行中"
+    # issue 15: the light, the periods missed and the postponements of each task
+    assert (t01["light"], t01["light_reasons"], t01["postponements"]) == ("green", [], [])
+    assert t01["missed_periods"] == [{"start": "2020-05-01", "end": "2020-05-31"},
+                                     {"start": "2020-07-01", "end": "2020-07-31"}]
+    t46 = next(t for t in data["tasks"] if t["id"] == "t46")
+    assert (t46["light"], t46["light_reasons"]) == ("late", ["after_due"])
     raw = (sample_build.site / "tasks.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))

@@ -109,6 +109,12 @@ def test_three_snapshots_match_the_ledger_at_each_months_end(published: Path, pr
         assert len(data["tasks"]) == record.total
     nov = json.loads((published / "2020-11" / "tasks.json").read_text(encoding="utf-8"))
     assert {t["id"]: t["status"] for t in nov["tasks"]}["t3"] == "not_started"
+    # each month's 红黑榜 is kept with the record and in snapshot.json (issue 15): nothing was due in September
+    assert [r.ranking for r in records[:1]] == [[]]
+    assert records[2].ranking == [{"dept": "财务科", "rank": 1, "flag": "red"},
+                                  {"dept": "办公室", "rank": 2, "flag": "red"}]
+    meta = json.loads((published / "2020-11" / "snapshot.json").read_text(encoding="utf-8"))
+    assert meta["ranking"] == records[2].ranking
 
 
 def test_every_page_carries_the_banner(published: Path) -> None:
@@ -162,7 +168,8 @@ def test_an_edited_snapshot_is_caught(published: Path, project: GitProject, tmp_
 def test_report_page_and_word_document(published: Path) -> None:
     document = docx.Document(str(published / "2020-11" / "report.docx"))
     text = "\n".join(p.text for p in document.paragraphs)
-    assert document.paragraphs[0].text == "专项整治方案2020年11月进展情况报告"
+    # issue 15: the title of a 公文 (it was 专项整治方案2020年11月进展情况报告)
+    assert document.paragraphs[0].text == "关于《专项整治方案》2020年11月落实情况的报告"
     for heading in ("一、基本情况", "二、各项任务进展情况", "三、下一步工作", "四、红黑榜"):
         assert heading in text
     # every unfinished task with its latest update
@@ -230,3 +237,18 @@ def test_a_killed_publish_leaves_the_archive_and_a_rerun_completes(project: GitP
     assert [r.month for r in read_index(archive)] == ["2020-09", "2020-10", "2020-11"]
     assert not list(archive.glob(".tmp-*"))
     assert subprocess.run([str(PORTAL), "snapshot", "--verify"], cwd=work, capture_output=True).returncode == 0
+
+
+def test_notices_of_a_past_month_read_that_months_ledger(published: Path, project: GitProject) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run([str(PORTAL), "notices", "--month", "2020-11"], cwd=project.path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "统计截至 2020-11-30" in done.stdout
+    folder = project.path / "notices" / "2020-11"
+    # t5 (办公室, 10月底前) is overdue at November's end; the December commit does not reach it
+    notice = docx.Document(str(folder / "2020-11 督办通知单 办公室.docx"))
+    assert any("开展专项检查" in p.text for p in notice.paragraphs)
+    # t3 was not started at November's end (the December commit starts it): behind the time elapsed
+    staff = docx.Document(str(folder / "2020-11 督办通知单 人教科.docx"))
+    assert any(p.text.startswith("存在问题：滞后：进度 0%") for p in staff.paragraphs)

@@ -79,11 +79,16 @@ def test_ongoing_is_not_done_and_never_overdue() -> None:
     assert c.rate == 0.5
 
 
-def test_percent_rounds_down() -> None:
+def test_percent_rounds_half_up() -> None:
+    # Issue 15: percentages were cut (2/3 showed 66%, 5/9 55%); they are rounded half up.
     tasks = [task("a", Status.DONE), task("b", Status.DONE), task("c")]
-    assert count(tasks, states_for(tasks)).percent == 66
+    assert count(tasks, states_for(tasks)).percent == 67
+    nine = [task(f"n{i}", Status.DONE if i < 5 else Status.IN_PROGRESS) for i in range(9)]
+    assert count(nine, states_for(nine)).percent == 56
     many = [task(f"t{i}", Status.DONE) for i in range(199)] + [task("x")]
-    assert count(many, states_for(many)).percent == 99  # 99.5% never shows as 100%
+    assert count(many, states_for(many)).percent == 99  # 99.5% never shows as 100%: only all done is 100%
+    few = [task("y", Status.DONE)] + [task(f"z{i}") for i in range(299)]
+    assert count(few, states_for(few)).percent == 1  # nor one done of 300 as 0%
 
 
 def test_rate_of_nothing_counted_is_none() -> None:
@@ -98,6 +103,12 @@ def test_rate_of_nothing_counted_is_none() -> None:
 
 A, B, C, D, E = "办公室", "机关党委", "人教科", "财务科", "法规科"
 REGISTRY = [Department(n) for n in (A, B, C, D, E)]
+
+
+#: The tests below rank on every lead task (basis 'all', the rule before issue 15): they are about the order, ties
+#: and flags; the default basis, the tasks due so far, has its own tests further down.
+def every(**kw: int) -> Ranking:
+    return Ranking(basis="all", **kw)
 
 
 def ranks(rows: list) -> list[tuple[str, int | None, str | None]]:
@@ -115,7 +126,7 @@ def test_ranked_by_rate_then_fewer_overdue() -> None:
         # D: 0/1
         task("d1", lead=(D,)),
     ]
-    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks, overdue={"a2"}), Ranking(red=1, yellow=3))
+    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks, overdue={"a2"}), every(red=1, yellow=3))
     assert ranks(rows) == [(B, 1, "red"), (C, 2, "yellow"), (A, 3, "yellow"), (D, 4, "black")]
     assert rows[2].counts.overdue == 1
 
@@ -127,9 +138,11 @@ def test_equal_rate_and_overdue_share_a_rank() -> None:
         task("c1", Status.DONE, lead=(C,)), task("c2", lead=(C,)),
         task("d1", lead=(D,)),
     ]
-    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), Ranking(red=1, yellow=2))
-    # 1, 2, 2, 4; a shared rank gets the same flag; within a rank, registry order
-    assert ranks(rows) == [(A, 1, "red"), (B, 2, "yellow"), (C, 2, "yellow"), (D, 4, "black")]
+    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), every(red=1, yellow=2))
+    # B and C tie for places 2-3: they share the last of them (issue 15: they shared place 2, so a tie at the
+    # boundary lifted the whole tail out of its colour); a shared rank gets the same flag; registry order within
+    assert ranks(rows) == [(A, 1, "red"), (B, 3, "black"), (C, 3, "black"), (D, 4, "black")]
+    assert [r.tied for r in rows] == [1, 2, 2, 1]
 
 
 def test_equal_rate_different_overdue_do_not_share() -> None:
@@ -137,7 +150,7 @@ def test_equal_rate_different_overdue_do_not_share() -> None:
         task("b1", Status.DONE, lead=(B,)), task("b2", lead=(B,)),
         task("c1", Status.DONE, lead=(C,)), task("c2", lead=(C,)),
     ]
-    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks, overdue={"b2"}), Ranking(red=1, yellow=2))
+    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks, overdue={"b2"}), every(red=1, yellow=2))
     assert ranks(rows) == [(C, 1, "red"), (B, 2, "yellow")]
 
 
@@ -146,7 +159,7 @@ def test_equal_rates_from_different_counts_share_a_rank() -> None:
         task("a1", Status.DONE, lead=(A,)), task("a2", lead=(A,)), task("a3", lead=(A,)),  # 1/3
         *(task(f"b{i}", Status.DONE if i < 2 else Status.IN_PROGRESS, lead=(B,)) for i in range(6)),  # 2/6
     ]
-    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), Ranking())
+    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), every())
     assert [r.rank for r in rows] == [1, 1]
 
 
@@ -163,7 +176,7 @@ def test_flags_follow_thresholds(red: int, yellow: int, flags: list[str]) -> Non
     # five departments with distinct rates: A 5/5, B 4/5, C 3/5, D 2/5, E 1/5
     tasks = [task(f"{n}{i}", Status.DONE if i < 5 - k else Status.IN_PROGRESS, lead=(n,))
              for k, n in enumerate((A, B, C, D, E)) for i in range(5)]
-    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), Ranking(red=red, yellow=yellow))
+    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), every(red=red, yellow=yellow))
     assert [r.rank for r in rows] == [1, 2, 3, 4, 5]
     assert [r.flag for r in rows] == flags
 
@@ -174,7 +187,7 @@ def test_collectives_are_listed_but_not_ranked() -> None:
         task("g1", Status.DONE, lead=("机关各科室",)),
         task("a1", lead=(A,), units=("机关各科室",)),
     ]
-    rows = department_rows(ledger(tasks, [group, *REGISTRY]), states_for(tasks), Ranking())
+    rows = department_rows(ledger(tasks, [group, *REGISTRY]), states_for(tasks), every())
     assert ranks(rows) == [(A, 1, "red"), ("机关各科室", None, None)]
     g = rows[1]
     assert [t.id for t in g.lead_tasks] == ["g1"]
@@ -188,7 +201,7 @@ def test_department_whose_lead_tasks_are_all_cancelled_is_not_ranked() -> None:
         task("a2", Status.CANCELLED, lead=(A,)),
         task("b1", lead=(B,)),
     ]
-    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), Ranking())
+    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), every())
     assert ranks(rows) == [(B, 1, "red"), (A, None, None)]
     assert rows[1].counts.total == 2
     assert rows[1].counts.rate is None
@@ -196,7 +209,7 @@ def test_department_whose_lead_tasks_are_all_cancelled_is_not_ranked() -> None:
 
 def test_shared_only_department_is_listed_unranked() -> None:
     tasks = [task("a1", lead=(A,), units=(A, C))]
-    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), Ranking())
+    rows = department_rows(ledger(tasks, REGISTRY), states_for(tasks), every())
     assert ranks(rows) == [(A, 1, "red"), (C, None, None)]
     assert rows[0].shared_tasks == ()  # a lead is not also counted as sharing
     assert [t.id for t in rows[1].shared_tasks] == ["a1"]
@@ -210,14 +223,14 @@ def test_unranked_rows_in_registry_order_then_first_seen() -> None:
         task("g1", lead=("机关各科室",)),
         task("a1", units=(A,)),
     ]
-    rows = department_rows(ledger(tasks, [*REGISTRY, group]), states_for(tasks), Ranking())
+    rows = department_rows(ledger(tasks, [*REGISTRY, group]), states_for(tasks), every())
     assert ranks(rows) == [("未登记科室", 1, "red"), (A, None, None), (C, None, None), ("机关各科室", None, None)]
     assert rows[0].dept.slug == "未登记科室"
 
 
 def test_task_with_several_leads_counts_for_each() -> None:
     tasks = [task("t1", Status.DONE, lead=(A, B)), task("t2", lead=(B,))]
-    rows = {r.dept.name: r for r in department_rows(ledger(tasks, REGISTRY), states_for(tasks), Ranking())}
+    rows = {r.dept.name: r for r in department_rows(ledger(tasks, REGISTRY), states_for(tasks), every())}
     assert rows[A].counts.rate == 1.0
     assert rows[B].counts.rate == 0.5
     assert (rows[A].rank, rows[B].rank) == (1, 2)
@@ -249,6 +262,6 @@ sections:
         return
     led = Ledger([plan], registry)
     states = {t.id: due_state(t, AS_OF) for t in led.tasks()}
-    [row] = department_rows(led, states, Ranking())
+    [row] = department_rows(led, states, every())
     assert [t.id for t in row.lead_tasks] == ["t1", "t2"]
     assert row.counts.rate == 0.5

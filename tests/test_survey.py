@@ -103,6 +103,15 @@ def test_a_postponed_recurring_task_counts_once_everywhere(moved: GitProject) ->
     assert "2020-04-30 → 2020-06-30" in month.text and "建立学习制度" not in month.find("ul").text
 
 
+def test_a_postponement_is_shown_with_its_dates_from_the_history(moved: GitProject) -> None:
+    # issue 15: the history's postponements reach the survey with their dates, the card and the department page
+    for root in (moved.path / "site", moved.path / "site" / "archive" / "2020-05"):
+        office = (root / "departments" / "办公室" / "index.html").read_text(encoding="utf-8")
+        assert "延期 1 次：4月30日 → 6月30日" in office, root
+        section = (root / "zx" / "s1" / "index.html").read_text(encoding="utf-8")
+        assert "延期 1 次：4月30日 → 6月30日" in section, root
+
+
 # --- the offline copy shows the live figures ----------------------------------------------------------------------
 
 
@@ -169,7 +178,7 @@ HOMES = {
     r"\bdue_state\(": {"deadlines/due.py", "survey.py"},
     r"\bdepartment_rows\(": {"survey.py"},
     r"(?<![_.\w])count\(": {"survey.py"},
-    r"\bfinal_due\(": {"deadlines/due.py", "history/changes.py", "month.py"},
+    r"\bfinal_due\(": {"deadlines/due.py", "deadlines/lights.py", "history/changes.py", "month.py"},
 }
 
 

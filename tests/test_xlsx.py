@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,10 +133,59 @@ def test_print_setup(plan_sheet: Worksheet) -> None:
     setup = plan_sheet.page_setup
     assert setup.orientation == "landscape"
     assert str(setup.paperSize) == plan_sheet.PAPERSIZE_A4 == "9"
-    assert int(setup.fitToWidth) == 1 and int(setup.fitToHeight) == 0
-    assert plan_sheet.sheet_properties.pageSetUpPr.fitToPage
+    # issue 15: a scale that keeps the text at 10 pt, no "fit to one page wide" (LibreOffice printed it all on one
+    # page at 5 pt); the columns are made to fill the page's width at that scale
+    assert not plan_sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert int(setup.scale) >= 90
+    assert all(c.font.size * int(setup.scale) / 100 >= 9.9 for c in task_rows(plan_sheet)[0])
     assert plan_sheet.print_title_rows == "$1:$2"
     assert "&P" in plan_sheet.oddFooter.center.text and "&N" in plan_sheet.oddFooter.center.text
+
+
+SOFFICE = shutil.which("soffice")
+
+
+def _calc_renders() -> str:
+    """Why LibreOffice cannot print the workbook here as an office would ('' when it can)."""
+    if SOFFICE is None:
+        return "LibreOffice is not installed (apt-get install libreoffice-calc-nogui fonts-crosextra-carlito)"
+    if not Path("/usr/lib/libreoffice/program/libsclo.so").exists():
+        return "LibreOffice Calc is not installed (apt-get install libreoffice-calc-nogui)"
+    match = subprocess.run(["fc-match", "Calibri"], capture_output=True, text=True).stdout
+    if "Carlito" not in match:  # column widths are in Calibri's digits: another font's would not fit the page
+        return "no font with Calibri's metrics (apt-get install fonts-crosextra-carlito)"
+    return ""
+
+
+def _body_size(page: object) -> float:
+    """The median size, in points on paper, of the text on a PDF page."""
+    sizes: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            sizes.append(size * tm[0] * cm[0])
+
+    page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
+    return sorted(sizes)[len(sizes) // 2]
+
+
+@pytest.mark.skipif(bool(_calc_renders()), reason=_calc_renders() or "-")
+def test_libreoffice_prints_the_ledger_readably_over_several_pages(sample: Sample, tmp_path: Path) -> None:
+    import pypdf
+
+    (tmp_path / "tasks.xlsx").write_bytes(sample.data)
+    done = subprocess.run([str(SOFFICE), f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "tasks.xlsx")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    pages = pypdf.PdfReader(str(tmp_path / "tasks.pdf")).pages
+    plan_pages = [p for p in pages if "板块" in p.extract_text()]
+    assert len(plan_pages) >= 2  # 52 tasks run over pages (they were shrunk onto one)
+    for page in plan_pages:
+        text = page.extract_text()
+        assert "板块" in text and "销号日期" in text  # every column on every page, the header repeated
+        body = _body_size(page)
+        assert body >= 9.5, body  # about 10 pt on paper (5 pt before)
 
 
 def test_dates_and_progress_are_numbers(plan_sheet: Worksheet, sample: Sample) -> None:
@@ -186,7 +237,8 @@ def test_exactly_the_overdue_tasks_are_highlighted(plan_sheet: Worksheet, sample
             assert state_cell.value is None
     assert red == OVERDUE
     assert red == {i for i, s in sample.states.items() if s.state == "overdue"}
-    assert amber == {i for i, s in sample.states.items() if s.state == "due_soon"} == {"t01", "t02", "t12"}
+    # t01 and t02 were due soon before issue 15: monthly duties met on 24 and 29 September showed as due that day
+    assert amber == {i for i, s in sample.states.items() if s.state == "due_soon"} == {"t12"}
 
 
 # --- the summary sheet ------------------------------------------------------------------------------------------
@@ -195,11 +247,12 @@ def test_exactly_the_overdue_tasks_are_highlighted(plan_sheet: Worksheet, sample
 def test_summary_ranking_order_flags_and_totals(book: Workbook, sample: Sample) -> None:
     ws = book["按单位汇总"]
     assert ws["A1"].value == "按单位汇总（统计截至 2020年9月30日）"
-    assert [c.value for c in ws[2]] == ["名次", "旗帜", "单位", "牵头任务", "已完成", "逾期", "完成率", "参与任务"]
+    assert [c.value for c in ws[2]] == ["名次", "旗帜", "单位", "牵头任务", "已完成", "逾期", "完成率", "参与任务",
+                                        "到期任务", "按期完成", "延期", "未报送", "到期任务完成率", "得分"]
     assert ws.freeze_panes == "A3"
     rows = list(ws.iter_rows(min_row=3, values_only=False))
     *dept_rows, total = rows
-    assert ws.auto_filter.ref == f"A2:H{2 + len(dept_rows)}"  # the totals row stays out of sorting
+    assert ws.auto_filter.ref == f"A2:N{2 + len(dept_rows)}"  # the totals row stays out of sorting
     ranked = [d for d in sample.depts if d.rank is not None]
     assert [r[2].value for r in dept_rows[: len(ranked)]] == [d.dept.name for d in ranked]
     assert [r[0].value for r in dept_rows[: len(ranked)]] == [d.rank for d in ranked]
@@ -212,14 +265,20 @@ def test_summary_ranking_order_flags_and_totals(book: Workbook, sample: Sample) 
         assert r[6].number_format == "0%"
         assert r[6].value == pytest.approx(d.counts.percent / 100)
         assert (r[3].value, r[4].value, r[5].value) == (d.counts.total, d.counts.done, d.counts.overdue)
-    assert flag_fills["红旗"] == {RED} and flag_fills["黄旗"] == {AMBER}
+        # the ranking's own figures: the tasks due so far, and the score the page shows
+        assert (r[8].value, r[9].value, r[13].value) == (d.basis.counted, d.basis.on_time, d.score)
+        assert r[12].value == pytest.approx(d.basis.percent / 100)
+    # issue 15: the sample at 2020-09-30 ranks 12 departments; six tie for places 7-12 and are all black
+    assert flag_fills["红旗"] == {RED} and flag_fills["黑旗"] == {"262626"} and "黄旗" not in flag_fills
     unranked = dept_rows[len(ranked):]
-    assert [r[2].value for r in unranked] == ["机关各科室", "直属各单位", "直属各党支部"]
-    assert all(r[0].value == "未排名" and r[1].value is None for r in unranked)
+    assert [r[2].value for r in unranked] == ["机关各科室", "直属各单位", "直属各党支部", "行政许可科",
+                                              "信用监督管理科", "市局修复净化党内政治生态工作领导小组办公室"]
+    assert all(r[0].value == "未排名" and r[1].value is None for r in unranked[:3])
+    assert all(r[0].value == "无到期任务" and r[1].value is None for r in unranked[3:])
     assert unranked[1][7].value == 35  # a collective shares tasks it does not lead
     assert total[2].value.startswith("合计")
     assert (total[3].value, total[4].value, total[5].value) == (52, 28, 6)
-    assert total[6].value == pytest.approx(0.54)  # 28 / 51, rounded down as the portal shows it
+    assert total[6].value == pytest.approx(0.55)  # 28 / 51 = 54.9%, rounded half up as the portal shows it (was 54)
 
 
 # --- safety ------------------------------------------------------------------------------------------------------
@@ -333,6 +392,6 @@ def test_empty_plan_and_empty_ledger() -> None:
     assert book.sheetnames == ["空方案", "按单位汇总"]
     assert book.worksheets[0].auto_filter.ref == "A2:N2"
     total = list(book["按单位汇总"].iter_rows(min_row=3, values_only=True))
-    assert total == [(None, None, "合计（全部任务，不重复计）", 0, 0, 0, None, None)]
+    assert total == [(None, None, "合计（全部任务，不重复计）", 0, 0, 0, *[None] * 8)]
     book = load_workbook(io.BytesIO(to_xlsx(survey(model.Ledger([]), AS_OF))))
     assert book.sheetnames == ["按单位汇总"]

@@ -354,6 +354,38 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notices(args: argparse.Namespace) -> int:
+    """Write a 督办通知单 (.docx) for each department with red or yellow items, and a summary for the leader:
+    at the as-of date, or at the end of --month as that month's ledger stood."""
+    from portal.archive.publish import SnapshotError, month_survey, plan_timezone
+    from portal.history.timeline import load_history
+    from portal.outputs.docx import write_notice_docx, write_notice_summary_docx
+    from portal.outputs.notices import build_notices, file_name
+    from portal.survey import Rules, survey
+
+    cfg = read_config(args.config_file)
+    if args.month:
+        try:
+            surveyed = month_survey(cfg, args.month)
+        except SnapshotError as err:
+            print(err, file=sys.stderr)
+            return 1
+    else:
+        loaded = load(cfg)
+        history = load_history(cfg, plan_timezone(cfg))
+        surveyed = survey(loaded.ledger, loaded.as_of, Rules.of(cfg), history.postponements(), history.moves())
+    month = f"{surveyed.as_of.year:04d}-{surveyed.as_of.month:02d}"
+    folder = Path(args.output or Path("notices") / month)
+    folder.mkdir(parents=True, exist_ok=True)
+    notices, summary = build_notices(surveyed, cfg.lang, cfg.report, cfg.supervision.reply_days)
+    for notice in notices:
+        write_notice_docx(notice, folder / file_name(notice, month), surveyed.as_of)
+    write_notice_summary_docx(summary, folder / f"{month} {summary.title}.docx", surveyed.as_of)
+    key = "notices_written" if notices else "notices_none"
+    print(message(cfg.lang, key, {"n": len(notices), "as_of": surveyed.as_of.isoformat(), "folder": folder}))
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build into a temporary folder beside the site, then swap it in (portal.sitedir): the old site stays
     whole until the new one is complete, and stays as it was when the build fails."""
@@ -489,6 +521,13 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="the departments that have not reported in the current period")
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("notices", help="write a supervision notice (.docx) per department with red "
+                       "or yellow items, and a summary for the leader")
+    p.add_argument("--month", default=None, help="YYYY-MM: as the ledger stood at that month's end (needs git)")
+    p.add_argument("-o", "--output", default=None, help="the folder to write; default notices/YYYY-MM")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.set_defaults(func=cmd_notices)
 
     p = sub.add_parser("schema", help="write the JSON Schemas that editors use to complete and check fields")
     p.add_argument("-o", "--output", default="schema")

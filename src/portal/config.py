@@ -33,12 +33,53 @@ DEFAULT_LEDGER = "tasks.yaml"
 DEFAULT_REGISTRY = "departments.yaml"
 
 
+#: The criteria of the 红黑榜, in the order ties are broken by default: completion of the tasks due so far and
+#: on-time completion (percent, more is better); overdue tasks, postponements and missed reporting periods
+#: (counts, fewer is better).
+CRITERIA = ("completion", "on_time", "overdue", "postponed", "missed")
+#: Reporting cadences an office may set (the period a recurring duty is judged by, at the finest).
+CADENCES = ("week", "month", "quarter")
+
+
 @dataclass(frozen=True, slots=True)
 class Ranking:
-    """红黑榜 thresholds: ranks 1..red get a red flag, red+1..yellow yellow, the rest black."""
+    """The 红黑榜: ranks 1..red get a red flag, red+1..yellow yellow, the rest black.
+
+    The score is the sum of each criterion's value times its weight (percentages add, counts subtract); equal
+    scores are told apart by ``tie_break``, criterion by criterion. ``basis`` 'due' ranks by the tasks due so
+    far (done, or overdue), as the special-action plan ranks the indicators due; 'all' by every lead task.
+    ``commend`` quarters of red in a row earn a commendation (通报表扬), ``talk`` quarters of black a talk (约谈).
+    """
 
     red: int = 7
     yellow: int = 10
+    basis: str = "due"
+    weights: tuple[tuple[str, int], ...] = (("completion", 1),)
+    tie_break: tuple[str, ...] = CRITERIA
+    commend: int = 2
+    talk: int = 2
+
+    def weight(self, criterion: str) -> int:
+        return dict(self.weights).get(criterion, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Supervision:
+    """When a task is lagging (亮灯) and the reporting cadence recurring duties are judged at."""
+
+    cadence: str = "month"  # week | month | quarter
+    soon_progress: int = 50
+    behind_margin: int = 20
+    reply_days: int = 7  # a 督办通知单 asks for a written reply within this many days
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSettings:
+    """The monthly report as a 公文: its title's form, 主送机关 and 落款 (empty: the plan's issuer / none)."""
+
+    title: str = ""  # e.g. 关于{plan}{year}年{month}月进展情况的报告; empty: the catalogue's form
+    to: str = ""
+    issuer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +94,8 @@ class PortalConfig:
     due_soon_days: int = 7
     ranking: Ranking = field(default_factory=Ranking)
     reporting: ReportingRule = field(default_factory=ReportingRule)
+    supervision: Supervision = field(default_factory=Supervision)
+    report: ReportSettings = field(default_factory=ReportSettings)
     page_depth: int = 1
     lang: str = "zh"
     cache_dir: str = ".cache/portal"
@@ -70,11 +113,31 @@ class PortalConfig:
 
 
 def _build_ranking(v: dict[str, Any], node: MappingNode, ctx: Context) -> Any:
-    ranking = Ranking(v.get("red", 7), v.get("yellow", 10))
+    weights = v.get("score", {"completion": 1})
+    tie_break = tuple(v.get("tie_break", CRITERIA))
+    ranking = Ranking(v.get("red", 7), v.get("yellow", 10), v.get("basis", "due"),
+                      tuple((k, weights[k]) for k in CRITERIA if weights.get(k)), tie_break,
+                      v.get("commend", 2), v.get("talk", 2))
     if ranking.yellow < ranking.red:
         ctx.reader.error(node, "config_bad", key="ranking", reason="yellow < red")
         return INVALID
+    if not ranking.weights:
+        ctx.reader.error(node, "config_bad", key="ranking.score", reason="all weights are 0")
+        return INVALID
+    if len(set(tie_break)) != len(tie_break):
+        ctx.reader.error(node, "config_bad", key="ranking.tie_break", reason="a criterion twice")
+        return INVALID
     return ranking
+
+
+def _criterion() -> Choice:
+    return Choice({k: k for k in CRITERIA}, "排名指标",
+                  {"完成率": "completion", "按期完成率": "on_time", "逾期": "overdue", "延期": "postponed",
+                   "未报送": "missed"})
+
+
+def _weight(label: str, doc: str) -> Field:
+    return Field(Integer(0, 1000), label, doc)
 
 
 PORTAL_CONFIG = Obj(
@@ -88,6 +151,27 @@ PORTAL_CONFIG = Obj(
                 {
                     "red": Field(Integer(0, 10000), "红旗名次", "第 1 名到此名次为红旗，默认 7"),
                     "yellow": Field(Integer(0, 10000), "黄旗名次", "红旗之后到此名次为黄旗，默认 10"),
+                    "basis": Field(Choice({"due": "到期任务", "all": "全部牵头任务"}, "排名范围"), "排名范围",
+                                   "due：按截至统计日期已到期的任务（已完成或已逾期）排名，默认；all：按全部牵头任务"),
+                    "score": Field(
+                        Obj(
+                            {
+                                "completion": _weight("完成率权重", "每个百分点计的分数，默认 1"),
+                                "on_time": _weight("按期完成率权重", "每个百分点计的分数，默认 0"),
+                                "overdue": _weight("逾期扣分", "每项逾期任务扣的分数，默认 0"),
+                                "postponed": _weight("延期扣分", "每次延期扣的分数，默认 0"),
+                                "missed": _weight("未报送扣分", "每个无进展的报送周期扣的分数，默认 0"),
+                            },
+                            build=lambda v, n, c: v,
+                        ),
+                        "得分",
+                        "得分 = 各项指标 × 权重之和（完成率、按期完成率加分，逾期、延期、未报送扣分）",
+                    ),
+                    "tie_break": Field(ListOf(_criterion()), "同分比较",
+                                       "得分相同时依次比较的指标，默认 completion、on_time、overdue、"
+                                       "postponed、missed"),
+                    "commend": Field(Integer(1, 100), "表扬连续季数", "连续几个季度红旗予以通报表扬，默认 2"),
+                    "talk": Field(Integer(1, 100), "约谈连续季数", "连续几个季度黑旗约谈科室负责人，默认 2"),
                 },
                 build=_build_ranking,
             ),
@@ -103,6 +187,35 @@ PORTAL_CONFIG = Obj(
                 build=lambda v, n, c: ReportingRule(v.get("cadence", "monthly"), v.get("day", 25)),
             ),
             "进展报送",
+        ),
+        "supervision": Field(
+            Obj(
+                {
+                    "cadence": Field(Choice({"week": "每周", "month": "每月", "quarter": "每季度"}, "报送周期"),
+                                     "报送周期",
+                                     "周期性任务按此周期（或其自身更长的周期）判断是否报送进展，默认 month"),
+                    "soon_progress": Field(Integer(0, 100), "临期进度线", "临期且进度低于此值亮黄灯，默认 50"),
+                    "behind_margin": Field(Integer(0, 100), "进度落后线",
+                                           "进度落后于时间进度超过此百分点亮黄灯，默认 20"),
+                    "reply_days": Field(Integer(1, 366), "督办回复天数",
+                                        "督办通知单要求在统计日期后几天内书面回复，默认 7"),
+                },
+                build=lambda v, n, c: Supervision(**v),
+            ),
+            "督办亮灯",
+        ),
+        "report": Field(
+            Obj(
+                {
+                    "title": Field(Text(), "报告标题",
+                                   "可用 {plan}（方案名称）、{year}、{month}；"
+                                   "默认 关于《{plan}》{year}年{month}月落实情况的报告"),
+                    "to": Field(Text(), "主送机关", "默认为方案的制定单位"),
+                    "issuer": Field(Text(), "落款单位", "报告末尾署名的单位"),
+                },
+                build=lambda v, n, c: ReportSettings(**v),
+            ),
+            "月度报告",
         ),
         "page_depth": Field(Integer(1, 6), "分页层级", "第几级板块及以上各自成页，默认 1（一、二、…各一页）"),
         "cache_dir": Field(Text(), "缓存目录", "历史记录的缓存，默认 .cache/portal；不要提交到 git"),

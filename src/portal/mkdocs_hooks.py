@@ -41,6 +41,7 @@ from portal.archive.store import (
     Record,
     archive_lock,
     copy_archive,
+    past_flags,
     publishable,
     snapshot_banner,
 )
@@ -189,8 +190,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         history, surveyed, month, archive = state.given.history, state.given.survey, state.given.month, []
     else:
         history = _history(cfg, state.ledger)
-        surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements())
         month, archive = None, _published(cfg)
+        surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements(), history.moves(),
+                          past_flags(archive))
     site = Site(surveyed, cfg, template_dirs, history, month, archive)
     state.site = site
     # A hand-written page at a portal page's own source (content/index.md) is its introduction; one that would

@@ -81,6 +81,7 @@
           tr: tr,
           status: tr.getAttribute('data-status') || '',
           state: tr.getAttribute('data-state') || '',
+          light: tr.getAttribute('data-light') || '',
           section: tr.getAttribute('data-section') || '',
           depts: tr.getAttribute('data-depts') || '',
           text: normalise(tr.textContent),
@@ -100,10 +101,13 @@
 
     function matcher(f) {
       var useState = STATES[f.status] === true;
+      var light = f.status.indexOf('light-') === 0 ? f.status.slice(6) : ''; // a light: light-yellow, light-late
       var dept = f.dept ? '|' + f.dept + '|' : '';
       var terms = normalise(f.text).split(' ').filter(Boolean);
       return function (row) {
-        if (f.status && (useState ? row.state : row.status) !== f.status) return false;
+        if (light) {
+          if (row.light !== light) return false;
+        } else if (f.status && (useState ? row.state : row.status) !== f.status) return false;
         if (f.section && row.section !== f.section) return false;
         if (dept && row.depts.indexOf(dept) < 0) return false;
         for (var t = 0; t < terms.length; t++) {

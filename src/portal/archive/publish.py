@@ -33,6 +33,7 @@ from portal.archive.store import (
     checksums,
     index_text,
     month_problems,
+    past_flags,
     read_index,
 )
 from portal.build import Given, build_site
@@ -210,7 +211,7 @@ def _publish_locked(cfg: PortalConfig, archive: Path, month: str, force: bool, l
         _write_index(archive, [*records, recovered])
         log(message(cfg.lang, "snap_recovered", {"month": month}))
         return recovered
-    record = _build(cfg, archive, month, log)
+    record = _build(cfg, archive, month, log, records)
     _write_index(archive, [r for r in records if r.month != month] + [record])
     log(message(cfg.lang, "snap_published", {"month": month, "commit": record.commit[:8], "percent": record.percent,
                                              "overdue": record.overdue}))
@@ -243,7 +244,7 @@ class _MonthEnd:
     survey: Survey
 
 
-def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
+def _build(cfg: PortalConfig, archive: Path, month: str, log: Log, records: list[Record]) -> Record:
     root = repo_root(cfg.root)
     if root is None:
         raise SnapshotError(message(cfg.lang, "snap_not_git", {}))
@@ -253,7 +254,8 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
     if commit is None:
         raise SnapshotError(message(cfg.lang, "snap_nothing", {}))
     history = load_history(cfg, tz, rev=commit)
-    now = _month_end(cfg, root, month, commit, history, tz)
+    past = past_flags([r for r in records if r.month < month])  # the quarters before, for the streaks
+    now = _month_end(cfg, root, month, commit, history, tz, past)
     if now is None:
         raise SnapshotError(message(cfg.lang, "snap_no_ledger", {"commit": commit[:8]}))
     prev_month = previous_month(month)
@@ -265,11 +267,12 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
     log(message(cfg.lang, "snap_building", {"month": month, "commit": commit[:8], "as_of": end.isoformat()}))
     try:
         build_site(cfg.root / cfg.config_file, out, given=Given(now.survey, history, MonthBuild(month, commit, mom)))
-        write_docx(build_report(now.survey, mom, cfg.lang), out / "report.docx", end)
+        write_docx(build_report(now.survey, mom, cfg.lang, cfg.report), out / "report.docx", end)
         c = now.survey.counts
         meta = {"month": month, "commit": commit, "as_of": end.isoformat(),
                 "published": published_now().isoformat(),
-                "percent": c.percent, "overdue": c.overdue, "done": c.done, "total": c.total}
+                "percent": c.percent, "overdue": c.overdue, "done": c.done, "total": c.total,
+                "ranking": [{"dept": r.dept.name, "rank": r.rank, "flag": r.flag} for r in now.survey.ranked]}
         (out / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         (out / SUMS).write_text(checksums(out), encoding="utf-8")
         record = _record(out, meta)
@@ -281,6 +284,28 @@ def _build(cfg: PortalConfig, archive: Path, month: str, log: Log) -> Record:
         _remove(out)
         raise
     return record
+
+
+def month_survey(cfg: PortalConfig, month: str) -> Survey:
+    """The ledger as it stood at ``month``'s end, surveyed on its last day as its snapshot is (its commit, the
+    history up to it, the flags of the months published before): for the notices of a past month."""
+    month = month_of(month, cfg.lang)
+    root = repo_root(cfg.root)
+    if root is None:
+        raise SnapshotError(message(cfg.lang, "snap_not_git", {}))
+    tz = plan_timezone(cfg)
+    commit = commit_at(root, dt.datetime.combine(month_end_date(month), dt.time.max, ZoneInfo(tz)))
+    if commit is None:
+        raise SnapshotError(message(cfg.lang, "snap_nothing", {}))
+    try:
+        records = read_index(cfg.path(cfg.archive_dir), cfg.lang)
+    except ArchiveError:
+        records = []
+    now = _month_end(cfg, root, month, commit, load_history(cfg, tz, rev=commit), tz,
+                     past_flags([r for r in records if r.month < month]))
+    if now is None:
+        raise SnapshotError(message(cfg.lang, "snap_no_ledger", {"commit": commit[:8]}))
+    return now.survey
 
 
 def _swap_in(archive: Path, month: str, built: Path) -> None:
@@ -295,7 +320,7 @@ def _swap_in(archive: Path, month: str, built: Path) -> None:
 
 
 def _month_end(cfg: PortalConfig, root: Path, month: str, commit: str, history: History,
-               tz: str) -> _MonthEnd | None:
+               tz: str, past: dict[str, dict[str, str]] | None = None) -> _MonthEnd | None:
     """The ledger at ``commit`` surveyed on the last day of ``month``, loaded once; None before the ledger
     existed. Postponements count the commits up to the month's end."""
     sources = _sources(cfg, root, commit)
@@ -308,7 +333,8 @@ def _month_end(cfg: PortalConfig, root: Path, month: str, commit: str, history: 
         raise SnapshotError(message(cfg.lang, "snap_invalid", {"month": month, "commit": commit[:8],
                                                                "report": err.report()})) from None
     until = dt.datetime.combine(end, dt.time.max, ZoneInfo(tz))
-    return _MonthEnd(commit, survey(loaded.ledger, end, Rules.of(cfg), history.postponements(until)))
+    return _MonthEnd(commit, survey(loaded.ledger, end, Rules.of(cfg), history.postponements(until),
+                                    history.moves(until), past))
 
 
 def _sources(cfg: PortalConfig, root: Path, commit: str) -> dict[str, bytes]:

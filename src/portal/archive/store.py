@@ -16,7 +16,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from portal.i18n import format_month, label, message
@@ -124,6 +124,17 @@ class Record:
     overdue: int
     done: int
     total: int
+    #: the month's 红黑榜: {dept, rank, flag} of each ranked department (none in records before issue 15)
+    ranking: list[dict[str, object]] = field(default_factory=list)
+
+    def flags(self) -> dict[str, str]:
+        """Department -> flag in this month's ranking."""
+        return {str(r["dept"]): str(r["flag"]) for r in self.ranking if r.get("flag")}
+
+
+def past_flags(records: list[Record]) -> dict[str, dict[str, str]]:
+    """The flags of each published month ('YYYY-MM' -> department -> flag), for the survey's streaks."""
+    return {r.month: r.flags() for r in records if r.ranking}
 
 
 def read_index(archive: Path, lang: str = "zh") -> list[Record]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from portal.config import PortalConfig
 from portal.deadlines.calendar import month_end
+from portal.deadlines.due import Moved
 from portal.history.cache import Cache
 from portal.history.changes import Change, diff_states
 from portal.history.git import Blobs, Commit, FileVersion, GitError, is_shallow, iterate_file_versions, repo_root
@@ -93,6 +94,19 @@ class History:
         """How many times each task's deadline was moved later (by commits up to ``until``, when given)."""
         return Counter(c.task for e in self.entries if until is None or e.commit.committed <= until
                        for c in e.changes if c.postponed)
+
+    def moves(self, until: dt.datetime | None = None) -> dict[str, list[Moved]]:
+        """Each task's postponements with their dates (by commits up to ``until``, when given), oldest first."""
+        out: dict[str, list[Moved]] = {}
+        for entry in sorted(self.entries, key=lambda e: (e.commit.committed, e.commit.sha)):
+            if until is not None and entry.commit.committed > until:
+                continue
+            for change in entry.changes:
+                if change.postponed and change.old and change.new and change.old.get("due") and change.new.get("due"):
+                    out.setdefault(change.task, []).append(Moved(
+                        self.local(entry.commit.date).date(), dt.date.fromisoformat(change.old["due"]),
+                        dt.date.fromisoformat(change.new["due"])))
+        return out
 
     def by_month(self) -> list[tuple[str, list[Entry]]]:
         """Entries grouped by month (YYYY-MM, plan time zone), newest month and newest entry first."""

@@ -22,7 +22,8 @@ from markupsafe import Markup
 
 from portal.archive.store import Record
 from portal.config import PortalConfig
-from portal.deadlines.due import DueState, next_due
+from portal.deadlines.due import DueState, part_due
+from portal.deadlines.lights import Light
 from portal.history.changes import Change, describe
 from portal.history.timeline import Entry, History
 from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS, format_date, format_month
@@ -31,6 +32,16 @@ from portal.ledger.load import department_for
 from portal.month import MonthBuild, MonthOverMonth
 from portal.outputs.markup import STATUS_ICONS, MarkdownText, icon, relative_url
 from portal.outputs.report import Report, build_report
+from portal.outputs.signals import (
+    light_reasons,
+    light_word,
+    lights_rule,
+    missed_words,
+    moves_words,
+    quarter_words,
+    ranking_rules,
+    streak_words,
+)
 from portal.survey import Counts, DeptRow, Survey
 
 #: Up to this many departments each get an entry in the navigation; with more, the list page links them. Every
@@ -281,7 +292,16 @@ class Site:
             fmt_date=self.fmt_date,
             fmt_month=lambda month: format_month(month, self.lang),
             due_text=self.due_text,
-            part_due=lambda p: next_due(p, self.as_of),
+            part_due=lambda t, p: part_due(t, p, self.as_of, survey.rules.cadence),
+            light=survey.light,
+            light_word=lambda color: light_word(color, self.lang),
+            light_why=self.light_why,
+            missed_words=lambda t: missed_words(survey.periods.get(t.id, ()), self.lang, self.as_of.year),
+            moves_words=lambda t: moves_words(survey.moves.get(t.id, ()), self.lang, self.as_of.year),
+            lights_rule=lights_rule(survey.rules.supervision, self.lang),
+            ranking_rules=ranking_rules(survey.rules.ranking, self.lang),
+            quarter_words=lambda month: quarter_words(month, self.lang),
+            streak_words=lambda streaks: streak_words(streaks, self.lang),
             next_deadlines=self.next_deadlines,
             latest_updates=self.latest_updates,
             section_of=self.section_of,
@@ -311,6 +331,13 @@ class Site:
         if state.days == 0:
             return self.L["due_today"]
         return self.L["days_left"].format(n=state.days)
+
+    def light_why(self, task: model.Task) -> str:
+        """Why a task has its light: '进度 50%，落后于时间进度 75%'; '' for green, done on time and none."""
+        light: Light = self.survey.light(task)
+        reasons = light_reasons(light, self.survey.periods.get(task.id, ()), self.lang, self.as_of.year,
+                                self.survey.rules.supervision)
+        return self.L["clause_sep"].join(reasons)
 
     def next_deadlines(self, limit: int = 10) -> list[model.Task]:
         """Open tasks by their next due date, the soonest first (overdue ones have their own page)."""
@@ -371,7 +398,7 @@ class Site:
     @functools.cached_property
     def report(self) -> Report:
         """The monthly report of this build (a snapshot's month, or the live as-of date)."""
-        return build_report(self.survey, self.mom, self.lang)
+        return build_report(self.survey, self.mom, self.lang, self.cfg.report)
 
     def archive_rows(self) -> list[dict[str, Any]]:
         """Published months, newest first, each with the change from the month before."""

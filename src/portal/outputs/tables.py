@@ -28,10 +28,11 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def task_record(task: model.Task, state: DueState, lang: str) -> dict[str, Any]:
-    """A task as a JSON-ready mapping, with where it sits and its derived fields."""
+def task_record(task: model.Task, state: DueState, lang: str, survey: Survey | None = None) -> dict[str, Any]:
+    """A task as a JSON-ready mapping, with where it sits and its derived fields (with the survey: its light
+    and why, the reporting periods it missed, its postponements)."""
     fields = task_fields(task)
-    return {
+    record = {
         "id": fields.pop("id"),
         "plan": task.plan_id,
         "section_path": list(task.section_path),
@@ -41,6 +42,16 @@ def task_record(task: model.Task, state: DueState, lang: str) -> dict[str, Any]:
         "due": _date(state.due),
         "days_to_due": state.days,
     }
+    if survey is not None:
+        light = survey.light(task)
+        record.update({
+            "light": light.color,
+            "light_reasons": list(light.reasons),
+            "missed_periods": [{"start": _date(p.start), "end": _date(p.end)} for p in survey.missed(task)],
+            "postponements": [{"date": _date(m.when), "old": _date(m.old), "new": _date(m.new)}
+                              for m in survey.moves.get(task.id, ())],
+        })
+    return record
 
 
 def _section_record(s: model.Section) -> dict[str, Any]:
@@ -72,7 +83,7 @@ def to_json(survey: Survey, lang: str) -> str:
             }
             for p in survey.ledger.plans
         ],
-        "tasks": [task_record(t, survey.states[t.id], lang) for t in survey.tasks],
+        "tasks": [task_record(t, survey.states[t.id], lang, survey) for t in survey.tasks],
     }
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 

@@ -2,7 +2,8 @@
 
 One sheet per plan (a title line, the header, one row per task in plan order) and a summary sheet
 "按单位汇总" with the 红黑榜 ranking, placed last so that the file opens on the ledger itself.
-Status, overdue and due soon are shown in words first and colour second. Every text from the ledger
+Status, overdue and due soon are shown in words first and colour second. Printed, each sheet fills the width of an
+A4 page at a fixed scale (text at 10 pt, wrapped), title and header repeated on every page. Every text from the ledger
 is neutralised as in the CSV (:func:`portal.outputs.tables.safe_cell`), so no cell is ever a formula.
 The same inputs give the same bytes: fixed document dates and zip entry times.
 """
@@ -61,7 +62,10 @@ TOTAL_FILL = "F2F2F2"
 BORDER_COLOUR = "808080"
 
 FONTS = {"zh": "宋体", "en": "Calibri"}  # 宋体 is what an office PC prints a 台账 in
-FONT_SIZE = 10
+FONT_SIZE = 11  # printed at 90% or more: 10 pt on paper
+#: A4 in points, and the side margins in inches: what a sheet's columns must fit in when printed.
+A4_POINTS = (595.3, 841.9)
+SIDE_MARGIN = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +81,24 @@ class Column:
 def _plan_columns(lang: str) -> list[Column]:
     """The columns of a plan sheet, in order; headers are the CSV export's words, so both name columns alike."""
     L = LABELS[lang]
+    # The widths add up to an A4 landscape page at 90% (see print_scale): printed, the text stays at 10 pt and
+    # wraps, and the rows run over as many pages as they need (issue 15: 224 units were shrunk, with every row,
+    # onto one page at 5 pt).
     return [
-        Column(L["section"], 14, "pp-text"),
-        Column(L["number"], 6, "pp-center"),
-        Column(L["task"], 28, "pp-text"),
-        Column(L["details"], 44, "pp-text"),
-        Column(L["leader"], 8, "pp-text"),
-        Column(L["lead"], 14, "pp-text"),
-        Column(L["units"], 14, "pp-text"),
-        Column(L["deadline"], 12, "pp-text"),
-        Column(L["col_due"], 11, "pp-date"),
-        Column(L["status"], 9, "pp-center"),
-        Column(L["progress"], 6, "pp-percent"),
-        Column(L["col_due_state"], 11, "pp-center"),
-        Column(L["last_update"], 36, "pp-text"),
-        Column(L["col_closed"], 11, "pp-date"),
+        Column(L["section"], 6.5, "pp-text"),
+        Column(L["number"], 6.5, "pp-center"),
+        Column(L["task"], 21.5, "pp-text"),
+        Column(L["details"], 21.5, "pp-text"),
+        Column(L["leader"], 4.5, "pp-text"),
+        Column(L["lead"], 7, "pp-text"),
+        Column(L["units"], 7, "pp-text"),
+        Column(L["deadline"], 7, "pp-text"),
+        Column(L["col_due"], 10.5, "pp-date"),
+        Column(L["status"], 6.5, "pp-center"),
+        Column(L["progress"], 5, "pp-percent"),
+        Column(L["col_due_state"], 6.5, "pp-center"),
+        Column(L["last_update"], 21.5, "pp-text"),
+        Column(L["col_closed"], 10.5, "pp-date"),
     ]
 
 
@@ -104,14 +111,21 @@ def _summary_columns(lang: str) -> list[Column]:
     """The columns of the summary sheet, in order."""
     L = LABELS[lang]
     return [
-        Column(L["rank"], 8, "pp-center"),
-        Column(L["flag"], 8, "pp-center"),
-        Column(L["dept"], 30, "pp-text"),
-        Column(L["lead_tasks"], 10, "pp-int"),
-        Column(L["done_count"], 10, "pp-int"),
-        Column(L["overdue"], 10, "pp-int"),
-        Column(L["rate"], 10, "pp-percent"),
-        Column(L["shared_tasks"], 10, "pp-int"),
+        Column(L["rank"], 6.5, "pp-center"),
+        Column(L["flag"], 7, "pp-center"),
+        Column(L["dept"], 22, "pp-text"),
+        Column(L["lead_tasks"], 8, "pp-int"),
+        Column(L["done_count"], 7.5, "pp-int"),
+        Column(L["overdue"], 6.5, "pp-int"),
+        Column(L["rate"], 7.5, "pp-percent"),
+        Column(L["shared_tasks"], 8, "pp-int"),
+        # the 红黑榜's own figures (portal.survey.department_rows): what the ranking counts and its score
+        Column(L["col_basis"], 8, "pp-int"),
+        Column(L["col_on_time"], 8, "pp-int"),
+        Column(L["col_postponed"], 6.5, "pp-int"),
+        Column(L["col_missed"], 7.5, "pp-int"),
+        Column(L["crit_completion"], 10, "pp-percent"),
+        Column(L["col_score"], 6.5, "pp-int"),
     ]
 
 
@@ -250,14 +264,26 @@ def _setup(ws: Worksheet, columns: list[Column], filter_last_row: int, lang: str
     ws.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"  # title and header on every printed page
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # A scale, not "fit to 1 page wide, any pages tall": LibreOffice read that as one page in all and printed
+    # the 52 tasks at 5 pt. The columns are made to fit the page at this scale; the rows run on.
+    ws.page_setup.scale = print_scale([c.width for c in columns], landscape)
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.oddFooter.center.text = LABELS[lang]["page_footer"]
+
+
+def print_scale(widths: Iterable[float], landscape: bool) -> int:
+    """The print scale, in percent (at most 100), at which columns of these widths fill an A4 page's width.
+
+    A width is in Excel's units: digits of the default font (7 pixels in Excel's Calibri; LibreOffice's metric
+    twin measures nearer 7.6, taken here so that no column spills onto a page of its own), plus 5 pixels.
+    """
+    paper = A4_POINTS[1] if landscape else A4_POINTS[0]
+    printable = paper - 2 * SIDE_MARGIN * 72
+    needed = sum(w * 7.6 + 5 for w in widths) * 0.75
+    return max(10, min(100, int(printable / needed * 100)))
 
 
 def _title(ws: Worksheet, text: str) -> None:
@@ -328,8 +354,9 @@ def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
         row += 1
         c = d.counts
         flag = d.flag if d.rank is not None else None
+        b = d.basis
         values: list[object] = [
-            d.rank if d.rank is not None else L["not_ranked"],
+            d.rank if d.rank is not None else L["nothing_due" if d.nothing_due else "not_ranked"],
             L[f"flag_{flag}"] if flag else None,
             cell_text(d.dept.name),
             c.total,
@@ -337,6 +364,12 @@ def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
             c.overdue,
             _rate(c),
             len(d.shared_tasks),
+            b.counted,
+            b.on_time,
+            d.postponed,
+            d.missed,
+            _rate(b),
+            d.score,
         ]
         row_styles = list(styles)
         if flag:
@@ -349,16 +382,18 @@ def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
     row += 1
     total = survey.counts
     for column, (value, style) in enumerate(zip(
-        [None, None, LABELS[lang]["total_row"], total.total, total.done, total.overdue, _rate(total), None],
+        [None, None, LABELS[lang]["total_row"], total.total, total.done, total.overdue, _rate(total), None,
+         None, None, None, None, None, None],
         ["pp-total", "pp-total", "pp-total", "pp-total-int", "pp-total-int", "pp-total-int", "pp-total-percent",
-         "pp-total"], strict=True), 1):
+         "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total"], strict=True), 1):
         _put(ws, row, column, value, style)
-    _setup(ws, columns, filter_last, lang, landscape=False)  # the totals row stays out of sorting
+    _setup(ws, columns, filter_last, lang, landscape=True)  # the totals row stays out of sorting
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
 
 
 def _rate(c: Counts) -> float | None:
-    # Whole percent rounded down as the portal shows it: Excel's 0% format would round 99.6% up to 100%.
+    # Whole percent as the portal shows it (rounded half up, never 100% short of all): Excel's 0% format would
+    # round 99.6% up to 100%.
     return c.percent / 100 if c.rate is not None else None
 
 
