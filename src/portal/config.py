@@ -101,6 +101,8 @@ class PortalConfig:
     cache_dir: str = ".cache/portal"
     archive_dir: str = "archive"
     commit_url: str = "{repo_url}/-/commit/{sha}"
+    edit_url: str = ""  # a task's lines in the repository's web interface; '' picks GitLab's or GitHub's form
+    branch: str = "main"
     repo_url: str = ""
     site_url: str = ""
     site_name: str = ""
@@ -222,6 +224,10 @@ PORTAL_CONFIG = Obj(
         "archive_dir": Field(Text(), "月度快照目录", "已发布的月度快照，默认 archive；发布后不再改动"),
         "commit_url": Field(Text(), "提交链接",
                             "由 repo_url 和提交号 sha 组成，默认 GitLab 的 {repo_url}/-/commit/{sha}"),
+        "edit_url": Field(Text(), "编辑链接",
+                          "任务卡片上“编辑”链接，由 repo_url、branch、path（台账文件）和 line（行号）组成；"
+                          "默认按 GitLab（{repo_url}/-/blob/{branch}/{path}#L{line}）或 GitHub 的写法"),
+        "branch": Field(Text(), "主分支", "编辑链接指向的分支，默认 main"),
     },
     build=lambda v, n, c: v,
 )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 import jinja2.bccache
@@ -281,6 +282,7 @@ class Site:
             tasks_in_state=survey.in_state,
             describe=lambda change: describe(change, self.lang),
             commit_url=self.commit_url,
+            edit_url=self.edit_url,
             local=self.history.local,
             chart=self.progress_chart,
             state=lambda t: survey.states[t.id],
@@ -351,6 +353,17 @@ class Site:
             return list(self.survey.updates[:limit])
         ids = {t.id for t in tasks}
         return [pair for pair in self.survey.updates if pair[0].id in ids][:limit]
+
+    def edit_url(self, task: model.Task) -> str:
+        """A link to the task's lines in the repository's web interface, or '' without repo_url."""
+        repo = self.cfg.repo_url.rstrip("/")
+        if not repo or not task.line:
+            return ""
+        plan = next((p for p in self.ledger.plans if p.id == task.plan_id), None)
+        path = quote(plan.path if plan and plan.path else self.cfg.ledgers[0])
+        form = self.cfg.edit_url or ("{repo_url}/blob/{branch}/{path}#L{line}" if "github.com" in repo
+                                     else "{repo_url}/-/blob/{branch}/{path}#L{line}")
+        return form.format(repo_url=repo, branch=quote(self.cfg.branch), path=path, line=task.line)
 
     def commit_url(self, sha: str) -> str:
         """A link to the commit on the hosting service, or '' without repo_url."""
