@@ -104,7 +104,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     import datetime as dt
     import gc
 
-    from portal.importer import ImportFailed, import_file, terminal_safe
+    from portal.import_registry import ledger_names, merge_registry
+    from portal.importer import ImportFailed, Options, import_file, terminal_safe
     from portal.ledger.load import load_text
     from portal.ledger.yamlout import dump_ledger
 
@@ -114,7 +115,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(message("zh", "import_exists", {"file": terminal_safe(str(output))}), file=sys.stderr)
         return 1
     try:
-        data, report = import_file(Path(args.file), args.year, plan_id=args.plan_id)
+        options = Options(keep_punctuation=args.keep_punctuation, anyway=args.anyway)
+        data, report = import_file(Path(args.file), args.year, plan_id=args.plan_id, options=options)
     except ImportFailed as err:
         print(f"{source}: {terminal_safe(str(err))}", file=sys.stderr)
         return 1
@@ -129,9 +131,22 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     finally:
         gc.enable()
+    registry_text, added = "", []
+    registry = None if args.no_registry else Path(args.registry or output.with_name("departments.yaml"))
+    if registry is not None:
+        try:
+            registry_text, added = merge_registry(registry, ledger_names(data))
+        except (OSError, ValueError) as err:  # an existing registry that does not parse: say so, write nothing
+            print(message("zh", "import_registry_bad", {"file": terminal_safe(str(registry)),
+                                                       "reason": terminal_safe(str(err))}), file=sys.stderr)
+            return 1
     tmp = output.with_name(f".{output.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, output)
+    if registry is not None and added:
+        tmp = registry.with_name(f".{registry.name}.tmp")
+        tmp.write_text(registry_text, encoding="utf-8")
+        os.replace(tmp, registry)
     print(terminal_safe(message("zh", "import_done", {"file": output, "sections": report.sections,
                                                       "tasks": report.tasks, "source": report.source,
                                                       "lines": report.lines})))
@@ -140,6 +155,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(message("zh", "import_unplaced", {"where": f"{source}:{line}", "words": shown}), file=sys.stderr)
     for note in report.notes:
         print(f"{source}: {terminal_safe(note)}", file=sys.stderr)
+    if added and registry is not None:
+        kinds = "、".join(f"{name}（{message('zh', 'import_kind_' + kind, {})}）" for name, kind in added)
+        print(terminal_safe(message("zh", "import_registry_added", {"file": registry, "count": len(added),
+                                                                    "names": kinds})))
     return 0
 
 
@@ -259,12 +278,19 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_snapshot)
 
-    p = sub.add_parser("import", help="read a plan document (.txt .md .docx) into a ledger YAML file")
+    p = sub.add_parser("import", help="read a plan (.docx .txt .md) or a ledger table (.xlsx .xls) into a ledger file")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True, help="the ledger file to write, e.g. tasks.yaml")
     p.add_argument("--year", type=int, default=None, help="the plan's year when its title does not say")
     p.add_argument("--plan-id", default=None, help="the plan's id (default: plan<year>)")
     p.add_argument("--force", action="store_true", help="overwrite the output file")
+    p.add_argument("--anyway", action="store_true",
+                   help="import a document that reads as a speech, a summary or a report of past work")
+    p.add_argument("--keep-punctuation", action="store_true",
+                   help="keep half-width punctuation between Chinese characters as written")
+    p.add_argument("--registry", default=None,
+                   help="the registry to add the departments found to (default: departments.yaml beside the output)")
+    p.add_argument("--no-registry", action="store_true", help="write no registry")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("fmt", help="normalise ledger files for people and reviewable diffs, keeping comments")

@@ -125,6 +125,60 @@ MESSAGES: dict[str, dict[str, str]] = {
         "type_date": "日期",
         "type_bool": "布尔值",
         "type_null": "空值",
+        # import (issue 12)
+        "import_punctuation": "中文之间的半角标点已改为全角，共 {count} 处（如 , → ，、( ) → （ ））；"
+        "要保留原样请加 --keep-punctuation",
+        "import_frequency": "{where}：“{phrase}”说的是活动多久开展一次，不是完成时限，未写入 deadline",
+        "import_closing": "从这一行起是结尾段落（要求、说明、附件、落款等），不属于任何任务，未放入台账",
+        "import_issuer": "制定单位（issuer）读作：{issuer}",
+        "import_notice_title": "标题“{notice}”是印发方案的通知，方案名称取书名号中的“{title}”",
+        "import_year_docnum": "第 {line} 行的发文字号",
+        "import_year_dateline": "第 {line} 行的成文日期",
+        "import_year_signature": "第 {line} 行的落款日期",
+        "import_year_from": "标题中没有年份，方案年度 {year} 读自{where}；如不对请用 --year 指定",
+        "import_not_plan_speech": "不像方案，像是讲话稿（{seen}）：讲话不是待办任务的清单，未导入。"
+        "如确实要作为方案导入，请加 --anyway",
+        "import_not_plan_summary": "不像方案，像是工作总结或情况报告（{seen}）："
+        "它叙述已做的工作，不是待办的任务，未导入。"
+        "如确实要作为方案导入，请加 --anyway",
+        "import_not_plan_past": "不像方案，像是对已做工作的报告：{items} 个编号条目中有 {past} 个在叙述已做的事"
+        "（如“{example}”），未导入。如确实要作为方案导入，请加 --anyway",
+        "import_sheet_row": "工作表“{name}”第 {row} 行",
+        "import_table_row": "表格{name}第 {row} 行",
+        "import_empty": "文件是空的：{name}",
+        "import_bad_docx": "不是有效的 Word 文件（.docx）：{name} 已损坏或不是 Word 格式（{reason}）",
+        "import_bad_excel": "不是有效的 Excel 文件：{name} 已损坏或不是 Excel 格式（{reason}）。"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入",
+        "import_not_excel": "不是 Excel 文件：{name} 的内容既不是 .xlsx 也不是 .xls。"
+        "请用 Excel 或 WPS 另存为 .xlsx 再导入",
+        "import_encrypted": "文件有密码保护（已加密）：{name} 无法读取。请在 Excel、Word 或 WPS 中去掉密码"
+        "（文件→信息→保护→用密码进行加密，清空密码）后另存，再导入",
+        "import_macros": "文件含宏（{name}）：导入不读取含宏的文件。"
+        "请在 Excel、Word 或 WPS 中“另存为” .xlsx 或 .docx（不含宏）再导入",
+        "import_save_as": "{name} 是旧格式 {suffix}，导入读不了："
+        "请用 Word、Excel 或 WPS 打开，“另存为” {target} 后再导入",
+        "import_xls_reader": "读取 .xls 需要 xlrd：请运行 make setup 安装依赖，或把 {name} 另存为 .xlsx",
+        "import_table_too_big": "表格过大：{name} 解压后超过导入上限（{what}），可能是特意构造的文件。请拆分后分别导入",
+        "import_too_many_rows": "表格行数过多：{name} 的工作表“{sheet}”有 {rows} 行，超过导入上限 {limit} 行。"
+        "请删去空行或把台账拆成几个文件分别导入",
+        "import_no_header": "{name} 中没有找到任务表的表头：表头一行应有“{fields}”等列名",
+        "import_table_empty": "{name} 的表格中没有任务行",
+        "import_year_table": "表格中的日期",
+        "import_year_filled": "填报时间或文件日期 {date}",
+        "import_unmapped_column": "{where}的“{column}”列没有对应的台账字段，这一列未导入",
+        "import_deadline_unread": "{where}：完成时限“{text}”无法识别，未写入 deadline",
+        "import_status_unread": "{where}：完成情况“{text}”无法识别为状态，未写入 status",
+        "import_progress_undated": "{where}：进展没有日期（没有填报时间，也读不到文件日期），未写入 updates",
+        "import_registry_added": "{file}：加入 {count} 个单位：{names}。"
+        "请核对名称和类型（科室 department、单位 unit、集体 group）",
+        "import_registry_bad": "单位名录 {file} 无法读取（{reason}），台账未写出：请先改正名录，或加 --no-registry",
+        "import_kind_department": "科室",
+        "import_kind_unit": "单位",
+        "import_kind_group": "集体",
+        "import_seen_line": "第 {line} 行“{text}”",
+        "import_seen_title": "标题含“{word}”",
+        "import_notes_cell": "备注：{text}",
+        "import_empty_heading": "这个标题下没有任务，只有结尾段落，未放入台账",
     },
     "en": {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
@@ -247,6 +301,65 @@ MESSAGES: dict[str, dict[str, str]] = {
         "type_date": "date",
         "type_bool": "boolean",
         "type_null": "null",
+        # import (issue 12)
+        "import_punctuation": "{count} half-width punctuation marks between Chinese characters were made full-width "
+        "(, → ，, ( ) → （ ）); add --keep-punctuation to keep the text as written",
+        "import_frequency": "{where}: '{phrase}' says how often an activity happens, not when it is due: "
+        "not written as a deadline",
+        "import_closing": "from this line on the document closes (requirements, notes, attachments, signature): "
+        "it belongs to no task and is not placed in the ledger",
+        "import_issuer": "issuer read as: {issuer}",
+        "import_notice_title": "the title '{notice}' is a notice forwarding the plan: the plan's title is '{title}'",
+        "import_year_docnum": "the document number on line {line}",
+        "import_year_dateline": "the date line on line {line}",
+        "import_year_signature": "the signature date on line {line}",
+        "import_year_from": "the title has no year: the plan's year {year} was read from {where}; "
+        "give --year if it is wrong",
+        "import_not_plan_speech": "this reads as a speech, not a plan ({seen}): a speech is no list of tasks to do, "
+        "so nothing was imported. Add --anyway to import it as a plan all the same",
+        "import_not_plan_summary": "this reads as a work summary or a report, not a plan ({seen}): it tells what "
+        "was done, not what is to be done, so nothing was imported. Add --anyway to import it all the same",
+        "import_not_plan_past": "this reads as a report of past work: {past} of its {items} numbered items tell "
+        "what was done ('{example}'), so nothing was imported. Add --anyway to import it all the same",
+        "import_sheet_row": "sheet '{name}' row {row}",
+        "import_table_row": "table {name} row {row}",
+        "import_empty": "the file is empty: {name}",
+        "import_bad_docx": "not a valid Word file (.docx): {name} is damaged or not in Word format ({reason})",
+        "import_bad_excel": "not a valid Excel file: {name} is damaged or not in Excel format ({reason}). Open it in "
+        "Excel or WPS and save it as .xlsx",
+        "import_not_excel": "not an Excel file: {name} is neither .xlsx nor .xls. Save it as .xlsx in Excel or WPS",
+        "import_encrypted": "the file is password-protected (encrypted): {name} cannot be read. Remove the password "
+        "in Excel, Word or WPS, save it, and import it again",
+        "import_macros": "the file holds macros ({name}): macro-enabled files are not imported. Save it as .xlsx or "
+        ".docx (without macros) and import that",
+        "import_save_as": "{name} is in the old {suffix} format, which cannot be read: open it in Word, Excel or WPS "
+        "and save it as {target}",
+        "import_xls_reader": "reading .xls needs xlrd: run make setup, or save {name} as .xlsx",
+        "import_table_too_big": "table too large: {name} unpacks past the import limit ({what}); it may be crafted. "
+        "Split it and import the parts",
+        "import_too_many_rows": "too many rows: sheet '{sheet}' of {name} has {rows} rows, over the import limit of "
+        "{limit}. Delete empty rows or split the ledger into several files",
+        "import_no_header": "no header of a task table was found in {name}: the header row should name columns "
+        "such as {fields}",
+        "import_table_empty": "the tables of {name} hold no task rows",
+        "import_year_table": "a date in the table",
+        "import_year_filled": "the reporting date or the file's date {date}",
+        "import_unmapped_column": "{where}: the column '{column}' matches no ledger field and was not imported",
+        "import_deadline_unread": "{where}: the deadline '{text}' cannot be read; no deadline written",
+        "import_status_unread": "{where}: the completion '{text}' is no status; no status written",
+        "import_progress_undated": "{where}: the progress has no date (no reporting date, no file date); "
+        "no update written",
+        "import_registry_added": "{file}: {count} departments added: {names}. Check the names and kinds "
+        "(department, unit, group)",
+        "import_registry_bad": "the registry {file} cannot be read ({reason}); no ledger written: correct it, "
+        "or add --no-registry",
+        "import_kind_department": "department",
+        "import_kind_unit": "unit",
+        "import_kind_group": "group",
+        "import_seen_line": "line {line}: '{text}'",
+        "import_seen_title": "the title has '{word}'",
+        "import_notes_cell": "Note: {text}",
+        "import_empty_heading": "this heading holds no task, only the closing paragraphs: not placed in the ledger",
     },
 }
 
