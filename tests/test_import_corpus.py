@@ -1,0 +1,100 @@
+"""The import corpus: every document under tests/import_cases/ (and the seed documents) against its golden file.
+
+Each document imports to the ledger in ``tests/import_cases/expected/<file>.yaml`` with the report (notes and
+lines not placed) in ``<file>.report.txt``, or is refused with the message in ``<file>.error.txt``. Every ledger
+passes validation together with the registry the import writes for it (so it builds at once).
+
+After a deliberate change of the importer: ``PORTAL_UPDATE_GOLDEN=1 pytest tests/test_import_corpus.py`` rewrites
+the golden files; review their diff before committing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED
+from portal.import_registry import ledger_names, merge_registry
+from portal.importer import ImportFailed, Options, import_file
+from portal.ledger.load import load_text, read_registry
+from portal.ledger.yamlout import dump_ledger
+from portal.ledger.yamlread import Reader, compose_text
+from portal.problems import Problems
+
+CASES = Path(__file__).resolve().parent / "import_cases"
+EXPECTED = CASES / "expected"
+SEEDS = SHARED / "seeds"
+SUFFIXES = {".txt", ".md", ".docx", ".xlsx", ".xls", ".doc", ".xlsm"}
+UPDATE = bool(os.environ.get("PORTAL_UPDATE_GOLDEN"))
+#: what a person passes for a document that does not say it itself
+ARGS: dict[str, dict[str, int]] = {"special-action-plan.txt": {"year": 2022}}
+
+
+def documents() -> list[Path]:
+    found = sorted(p for p in CASES.iterdir() if p.suffix.lower() in SUFFIXES)
+    seeds = sorted(SEEDS.glob("*.txt")) if SEEDS.exists() else []
+    return found + seeds
+
+
+def golden(path: Path, suffix: str) -> Path:
+    return EXPECTED / f"{path.name}{suffix}"
+
+
+def report_text(report: object) -> str:
+    lines = [f"notes: {n}" for n in report.notes]  # type: ignore[attr-defined]
+    lines += [f"unplaced: {line}: {text}" for line, text in report.unplaced]  # type: ignore[attr-defined]
+    lines.append(f"counts: {report.sections} sections, {report.tasks} tasks")  # type: ignore[attr-defined]
+    return "\n".join(lines) + "\n"
+
+
+def check(path: Path, text: str) -> None:
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path.name}: run with PORTAL_UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8"), path.name
+
+
+def test_the_corpus_has_every_shape() -> None:
+    names = [p.name for p in documents()]
+    assert len(names) >= 15
+    for suffix in (".txt", ".md", ".docx", ".xlsx", ".xls", ".doc", ".xlsm"):
+        assert any(n.endswith(suffix) for n in names), suffix
+
+
+@pytest.mark.parametrize("path", documents(), ids=lambda p: p.name)
+def test_document_imports_as_its_golden_file(path: Path, tmp_path: Path) -> None:
+    error = golden(path, ".error.txt")
+    try:
+        data, report = import_file(path, **ARGS.get(path.name, {}))  # type: ignore[arg-type]
+    except ImportFailed as failed:
+        if UPDATE and not error.exists():
+            error.write_text(str(failed) + "\n", encoding="utf-8")
+        assert error.exists(), f"{path.name} was refused: {failed}"
+        check(error, str(failed) + "\n")
+        return
+    assert not error.exists() or UPDATE, f"{path.name} should be refused"
+    text = dump_ledger(data)
+    check(golden(path, ".yaml"), text)
+    check(golden(path, ".report.txt"), report_text(report))
+    # the ledger and the registry the import writes beside it pass validation together: the portal builds at once
+    registry_text, _ = merge_registry(tmp_path / "departments.yaml", ledger_names(data))
+    problems = Problems()
+    reader = Reader("departments.yaml", problems, "zh")
+    registry = read_registry(compose_text(registry_text, reader), reader)
+    assert not problems.errors
+    load_text(text, as_of=dt.date(2100, 1, 1), registry=registry)
+
+
+def test_non_plans_import_when_asked(tmp_path: Path) -> None:
+    data, report = import_file(CASES / "speech.txt", 2021, options=Options(anyway=True))
+    assert report.tasks >= 3 and data["plan"]["year"] == 2021
+
+
+def test_punctuation_kept_when_asked() -> None:
+    data, report = import_file(CASES / "dated-in-numerals.txt", options=Options(keep_punctuation=True))
+    assert report.punctuation == 0
+    assert "(含下属单位)" in dump_ledger(data)
