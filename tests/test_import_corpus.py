@@ -98,3 +98,30 @@ def test_punctuation_kept_when_asked() -> None:
     data, report = import_file(CASES / "dated-in-numerals.txt", options=Options(keep_punctuation=True))
     assert report.punctuation == 0
     assert "(含下属单位)" in dump_ledger(data)
+
+
+def test_suggestions_never_name_another_body() -> None:
+    from portal.ledger.schema import did_you_mean
+
+    registry = ["机关党委", "办公室", "组织科", "宣传科", "新闻宣传与应急管理科"]
+    assert did_you_mean("市委直属机关工委", registry) == ""  # a 工委 is not a 党委
+    assert did_you_mean("组织部", registry) == ""  # nor a 部 a 科
+    assert did_you_mean("机关党季", registry) == "机关党委"  # a typo still gets its suggestion
+    assert did_you_mean("办工室", registry) == "办公室"
+    assert did_you_mean("staus", ["status", "title"]) == "status"
+
+
+def test_registry_kinds_and_merge(tmp_path: Path) -> None:
+    from portal.import_registry import guess_kind
+
+    kinds = {n: guess_kind(n) for n in ["办公室", "食品生产科", "机关党委", "信息中心", "执法支队", "各市场监管所",
+                                        "城关市场监管所", "机关各科室", "直属各单位", "各县区局", "特种设备检验所"]}
+    assert kinds == {"办公室": "department", "食品生产科": "department", "机关党委": "department",
+                     "信息中心": "unit", "执法支队": "unit", "各市场监管所": "group", "城关市场监管所": "unit",
+                     "机关各科室": "group", "直属各单位": "group", "各县区局": "group", "特种设备检验所": "unit"}
+    registry = tmp_path / "departments.yaml"
+    registry.write_text("# 名录\ndepartments:\n  - name: 办公室  # 综合\n    aliases: [局办公室]\n", encoding="utf-8")
+    text, added = merge_registry(registry, ["局办公室", "信息中心", "机关各科室"])
+    assert added == [("信息中心", "unit"), ("机关各科室", "group")]
+    assert "# 名录" in text and "# 综合" in text and text.index("办公室") < text.index("信息中心")
+    assert merge_registry(registry, ["办公室"]) == (registry.read_text(encoding="utf-8"), [])
