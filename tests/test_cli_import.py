@@ -62,3 +62,30 @@ def test_fmt_check_and_rewrite_keep_comments(tmp_path: Path) -> None:
     before = load_text(messy, as_of=dt.date(2100, 1, 1))
     after = load_text(text, as_of=dt.date(2100, 1, 1))
     assert [t.title for t in before.walk_tasks()] == [t.title for t in after.walk_tasks()]
+
+
+def test_an_imported_ledger_and_its_registry_build_at_once(tmp_path: Path) -> None:
+    """The office's Excel 台账 imported into a fresh portal: the departments it names go into departments.yaml
+    (merged into the one there), and the portal builds without a hand edit."""
+    from conftest import copy_project, run_build
+
+    project = copy_project(tmp_path / "portal")
+    cases = Path(__file__).resolve().parent / "import_cases"
+    done = portal("import", str(cases / "division-table.docx"), "-o", "tasks.yaml", "--force", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "departments.yaml：加入" in done.stdout and "食品生产科（科室）" in done.stdout
+    registry = (project / "departments.yaml").read_text(encoding="utf-8")
+    assert "name: 机关党委" in registry and "name: 食品检验检测中心" in registry  # merged, nothing lost
+    build = run_build(project, env={"PORTAL_AS_OF": "2021-12-31"})
+    assert build.returncode == 0, build.stderr
+    assert "落实企业主体责任" in build.page("index.html") or (build.site / "search").exists()
+
+
+def test_bad_inputs_get_a_message_and_no_file(tmp_path: Path) -> None:
+    cases = Path(__file__).resolve().parent / "import_cases"
+    for name, needle in [("legacy.doc", "另存为"), ("password.xlsx", "密码"), ("macros.xlsm", "宏"),
+                         ("speech.txt", "--anyway")]:
+        out = tmp_path / f"{name}.yaml"
+        done = portal("import", str(cases / name), "-o", str(out), cwd=tmp_path)
+        assert done.returncode == 1 and needle in done.stderr and not out.exists(), (name, done.stderr)
+        assert not (tmp_path / "departments.yaml").exists()

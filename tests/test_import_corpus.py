@@ -125,3 +125,21 @@ def test_registry_kinds_and_merge(tmp_path: Path) -> None:
     assert added == [("信息中心", "unit"), ("机关各科室", "group")]
     assert "# 名录" in text and "# 综合" in text and text.index("办公室") < text.index("信息中心")
     assert merge_registry(registry, ["办公室"]) == (registry.read_text(encoding="utf-8"), [])
+
+
+def test_a_sheet_of_a_hundred_thousand_rows_is_refused_within_bounds(tmp_path: Path) -> None:
+    import time
+
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("台账")
+    sheet.append(["序号", "工作任务", "牵头单位", "完成时限"])
+    for i in range(100_000):
+        sheet.append([i + 1, f"第{i + 1}项任务", "办公室", "6月底前"])
+    path = tmp_path / "huge.xlsx"
+    book.save(str(path))
+    start = time.monotonic()
+    with pytest.raises(ImportFailed, match="行数过多"):
+        import_file(path)
+    assert time.monotonic() - start < 30  # counted while streaming, refused before the sheet is loaded whole
