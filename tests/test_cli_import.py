@@ -89,3 +89,21 @@ def test_bad_inputs_get_a_message_and_no_file(tmp_path: Path) -> None:
         done = portal("import", str(cases / name), "-o", str(out), cwd=tmp_path)
         assert done.returncode == 1 and needle in done.stderr and not out.exists(), (name, done.stderr)
         assert not (tmp_path / "departments.yaml").exists()
+
+
+def test_a_second_plan_gets_ids_of_its_own_and_is_listed(tmp_path: Path) -> None:
+    from conftest import copy_project
+
+    project = copy_project(tmp_path / "portal")
+    cases = Path(__file__).resolve().parent / "import_cases"
+    (project / "ledgers").mkdir()
+    done = portal("import", str(cases / "dated-in-numerals.txt"), "-o", "ledgers/mofan.yaml", "--registry",
+                  "departments.yaml", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "前缀“plan2020-”" in done.stderr  # s1, t1 … are the sample's ids too
+    assert "- ledgers/mofan.yaml" in (project / "mkdocs.yml").read_text(encoding="utf-8")
+    text = (project / "ledgers" / "mofan.yaml").read_text(encoding="utf-8")
+    assert "id: plan2020-s1" in text and "id: plan2020-t1" in text
+    check = portal("validate", cwd=project)
+    assert check.returncode == 0, check.stderr
+    assert "2 个方案" in check.stdout

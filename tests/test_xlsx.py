@@ -186,7 +186,7 @@ def test_exactly_the_overdue_tasks_are_highlighted(plan_sheet: Worksheet, sample
             assert state_cell.value is None
     assert red == OVERDUE
     assert red == {i for i, s in sample.states.items() if s.state == "overdue"}
-    assert amber == {i for i, s in sample.states.items() if s.state == "due_soon"} == {"t01", "t02", "t12"}
+    assert amber == {i for i, s in sample.states.items() if s.state == "due_soon"} == {"t02", "t12"}
 
 
 # --- the summary sheet ------------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     import datetime as dt
     import gc
 
-    from portal.import_registry import ledger_names, merge_registry
+    from portal.import_registry import ledger_ids, ledger_names, merge_registry, prefix_ids
     from portal.importer import ImportFailed, Options, import_file, terminal_safe
     from portal.ledger.load import load_text
     from portal.ledger.yamlout import dump_ledger
@@ -120,6 +120,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportFailed as err:
         print(f"{source}: {terminal_safe(str(err))}", file=sys.stderr)
         return 1
+    listed, config_file = _listed_ledgers(Path(args.config_file), output)
+    taken = {i for ids in listed.values() for i in ids}
+    if taken & set(ledger_ids(data)):  # a second plan: its ids must not repeat those of the ledgers there
+        prefix_ids(data, data["plan"]["id"])
+        report.notes.append(message("zh", "import_ids_prefixed", {"prefix": data["plan"]["id"]}))
     # Writing and checking the ledger of a large plan makes millions of objects that live to the end and no garbage
     # cycles: CPython's collector, walking them again and again, took half the time of an 8 MB import
     gc.disable()
@@ -155,11 +160,55 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(message("zh", "import_unplaced", {"where": f"{source}:{line}", "words": shown}), file=sys.stderr)
     for note in report.notes:
         print(f"{source}: {terminal_safe(note)}", file=sys.stderr)
+    if config_file is not None and output.resolve() not in listed:
+        _list_ledger(config_file, output)
     if added and registry is not None:
         kinds = "、".join(f"{name}（{message('zh', 'import_kind_' + kind, {})}）" for name, kind in added)
         print(terminal_safe(message("zh", "import_registry_added", {"file": registry, "count": len(added),
                                                                     "names": kinds})))
     return 0
+
+
+def _listed_ledgers(config_file: Path, output: Path) -> tuple[dict[Path, list[str]], Path | None]:
+    """The ledgers mkdocs.yml lists (their ids, the output's own left out) and the config file; none without one."""
+    import yaml
+
+    from portal.import_registry import ledger_ids
+
+    if not config_file.is_file():
+        return {}, None
+    try:
+        cfg = read_config(config_file)
+    except (LedgerError, OSError):
+        return {}, None
+    listed: dict[Path, list[str]] = {}
+    for rel in cfg.ledgers:
+        path = cfg.path(rel).resolve()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) if path != output.resolve() else {}
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            data = {}
+        listed[path] = ledger_ids(data) if isinstance(data, dict) else []
+    return listed, config_file
+
+
+def _list_ledger(config_file: Path, output: Path) -> None:
+    """Add the new ledger to extra.portal.ledgers of mkdocs.yml, or say how to."""
+    from portal.import_registry import add_ledger
+    from portal.importer import terminal_safe
+
+    try:
+        rel = os.path.relpath(output.resolve(), config_file.resolve().parent).replace(os.sep, "/")
+        text = config_file.read_text(encoding="utf-8")
+        changed = add_ledger(text, rel)
+        if changed is not None and changed != text:
+            config_file.write_text(changed, encoding="utf-8")
+            print(terminal_safe(message("zh", "import_listed", {"file": rel, "config": config_file.name})))
+            return
+    except (OSError, ValueError):
+        pass
+    print(terminal_safe(message("zh", "import_list_by_hand", {"file": output, "config": config_file.name})),
+          file=sys.stderr)
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
@@ -291,6 +340,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry", default=None,
                    help="the registry to add the departments found to (default: departments.yaml beside the output)")
     p.add_argument("--no-registry", action="store_true", help="write no registry")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml",
+                   help="the portal's settings: the ledgers listed there keep their ids, the new one is added")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("fmt", help="normalise ledger files for people and reviewable diffs, keeping comments")

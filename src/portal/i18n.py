@@ -179,6 +179,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_seen_title": "标题含“{word}”",
         "import_notes_cell": "备注：{text}",
         "import_empty_heading": "这个标题下没有任务，只有结尾段落，未放入台账",
+        "import_ids_prefixed": "编号与站点中已有台账的编号重复，本方案的编号都加上前缀“{prefix}-”（如 {prefix}-t01）",
+        "import_listed": "已把 {file} 加入 {config} 的 extra.portal.ledgers",
+        "import_list_by_hand": "请把 {file} 加入 {config} 的 extra.portal.ledgers，站点才会显示这个方案",
     },
     "en": {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
@@ -360,6 +363,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_seen_title": "the title has '{word}'",
         "import_notes_cell": "Note: {text}",
         "import_empty_heading": "this heading holds no task, only the closing paragraphs: not placed in the ledger",
+        "import_ids_prefixed": "ids repeat those of a ledger of this portal: this plan's ids all start with "
+        "'{prefix}-' (e.g. {prefix}-t01)",
+        "import_listed": "added {file} to extra.portal.ledgers in {config}",
+        "import_list_by_hand": "add {file} to extra.portal.ledgers in {config} for the portal to show the plan",
     },
 }
 

@@ -95,3 +95,64 @@ def merge_registry(path: Path, names: list[str]) -> tuple[str, list[tuple[str, s
     if not text:
         body = SCHEMA_COMMENTS["departments"] + "\n" + body
     return format_text(body, "departments"), added
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The portal around an import: ledgers already listed, their ids
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def ledger_ids(data: dict[str, Any]) -> list[str]:
+    """Every section and task id of a ledger's data."""
+    ids: list[str] = []
+
+    def walk(sections: list[dict[str, Any]]) -> None:
+        for section in sections:
+            if isinstance(section, dict):
+                ids.append(str(section.get("id", "")))
+                ids.extend(str(t.get("id", "")) for t in section.get("tasks", []) or [] if isinstance(t, dict))
+                walk(section.get("sections", []) or [])
+
+    walk(data.get("sections", []) or [])
+    return ids
+
+
+def prefix_ids(data: dict[str, Any], prefix: str) -> None:
+    """Give every section and task id the prefix (p2021-s1, p2021-t05): ids are unique across all ledgers."""
+
+    def walk(sections: list[dict[str, Any]]) -> None:
+        for section in sections:
+            section["id"] = f"{prefix}-{section['id']}"
+            for task in section.get("tasks", []):
+                task["id"] = f"{prefix}-{task['id']}"
+            walk(section.get("sections", []))
+
+    walk(data.get("sections", []))
+
+
+def add_ledger(config_text: str, rel: str) -> str | None:
+    """mkdocs.yml with ``rel`` appended to the block list ``ledgers:`` under extra.portal; None when that list is
+    not written as a block list (then people add it by hand)."""
+    lines = config_text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s+)ledgers:\s*(#.*)?$", line)
+        if not m:
+            continue
+        j = i + 1
+        item_indent = None
+        while j < len(lines) and (lines[j].strip() == "" or lines[j].lstrip().startswith("#")
+                                  or ((item := re.match(r"^(\s*)- ", lines[j])) and len(item[1]) >= len(m[1]))):
+            if (item := re.match(r"^(\s*)- ", lines[j])) is not None:
+                item_indent = item[1]
+                if lines[j].strip()[2:].strip().strip("'\"") == rel:
+                    return config_text
+            j += 1
+        if item_indent is None:
+            return None
+        k = j
+        while k > i + 1 and not re.match(r"^\s*- ", lines[k - 1]):
+            k -= 1
+        newline = "" if lines[k - 1].endswith("\n") else "\n"
+        lines.insert(k, f"{newline}{item_indent}- {rel}\n")
+        return "".join(lines)
+    return None
