@@ -120,7 +120,7 @@ STATUS_WORDS: list[tuple[str, str]] = [
 _SECTION_HEAD_RE = re.compile(r"^(?:第[一二三四五六七八九十百0-9]{1,4}(?:部分|章|篇|节)"
                               r"|[一二三四五六七八九十]{1,3}[、．.]"
                               r"|[（(][一二三四五六七八九十]{1,3}[）)])")
-_FILLER_RE = re.compile(r"填报(?:单位|部门)\s*[:：]\s*(?P<unit>[^\s：:]{2,40})")
+_FILLER_RE = re.compile(r"填报(?:单位|部门)\s*(?:[（(][^）)]{0,6}[）)])?\s*[:：]\s*(?P<unit>[^\s：:（(]{2,40})")
 _FILL_DATE_RE = re.compile(r"(?:填报|报送|统计|截至|截止)(?:时间|日期)?\s*[:：]?\s*"
                            r"(?P<y>(?:19|20)\d{2})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})")
 _NAME_SPLIT = re.compile(r"[、，,；;/／\s]+|(?<=[科室局办委队所站心])和")
@@ -529,7 +529,8 @@ def table_ledger(grids: list[Grid], lines: list[str], source: str, year: int | N
         first = h.row - (1 if h.row and _map_row(g, h.row - 1)[0] else 0)
         for r in range(first):
             texts = list(dict.fromkeys(t for t in g.rows[r] if t))
-            above.append(" ".join(texts))
+            if texts:
+                above.append(" ".join(texts))
     # 填报单位 / 填报时间: above the header, or in a row of their own below the table
     below = [" ".join(dict.fromkeys(t for t in row if t)) for g, _ in tables for row in g.rows
              if 0 < len(set(row) - {""}) <= 2]
@@ -622,9 +623,13 @@ def _read_grid(g: Grid, h: _Header, label: str, ctx: _Table) -> None:
         if not texts:
             continue
         distinct = list(dict.fromkeys(texts))
+        if _TOTAL_RE.match(distinct[0]):  # a total or a footnote
+            flush()
+            ctx.report.unplaced.append((r + 1, " ".join(distinct)))
+            continue
         if _is_section_row(g, r, h, distinct):
             flush()
-            text = distinct[0]
+            text = distinct[0] if len(distinct) == 1 else _joined_heading(distinct)
             sec = _new_section(text, ctx, parent=top if label else None, siblings=sections)
             (top.setdefault("sections", []) if label else sections).append(sec)
             current, category = sec, None
@@ -663,6 +668,12 @@ def _read_grid(g: Grid, h: _Header, label: str, ctx: _Table) -> None:
         del top["tasks"]
 
 
+def _joined_heading(distinct: list[str]) -> str:
+    """一 + 党的建设 -> 一、党的建设 (a number cell and a title cell read as one heading)."""
+    number, title = distinct[0], distinct[1]
+    return number + ("" if re.search(r"[、．.）)]$|部分$|[章篇节]$", number) else "、") + title
+
+
 def _primary(row: _Row) -> tuple[str, tuple[int, int]] | None:
     """What groups rows into one item: the task (or problem) cell they share, merged down."""
     for fld in ("task", "problem"):
@@ -671,12 +682,23 @@ def _primary(row: _Row) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
+_TOTAL_RE = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|注[:：]|备注[:：]|说明[:：])")
+_HEAD_NUMBER_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、．.]?|[（(][一二三四五六七八九十]{1,3}[）)]"
+                             r"|第[一二三四五六七八九十]{1,3}(?:部分|章|篇|节))$")
+
+
 def _is_section_row(g: Grid, r: int, h: _Header, distinct: list[str]) -> bool:
+    """A row merged across the table, a lone numbered heading, or a Chinese-numbered row that fills only its number
+    and one text (一 | 党的建设 | | |) opens a section."""
+    filled = {h.columns[c]: g.cell(r, c) for c in h.columns if g.cell(r, c)}
+    number = filled.pop("number", "")
+    if _HEAD_NUMBER_RE.match(number) and len(filled) == 1:
+        return True
     if len(distinct) != 1:
         return False
     text = distinct[0]
-    filled = [c for c in h.columns if g.cell(r, c)]
-    merged_across = len(filled) >= 2 and len({g.source(r, c) for c in filled}) == 1
+    filled_cols = [c for c in h.columns if g.cell(r, c)]
+    merged_across = len(filled_cols) >= 2 and len({g.source(r, c) for c in filled_cols}) == 1
     return merged_across or (bool(_SECTION_HEAD_RE.match(text)) and len(text) <= 60)
 
 
@@ -744,9 +766,10 @@ def _task(row: _Row, ctx: _Table, g: Grid, *, title_from: tuple[str, ...], probl
     task["title"] = make_title(main)
     measures: list[str] = []
     if v.get("measures") and (problem or v.get("task")) and "measures" not in title_from[:1]:
-        from portal.importer import split_measures
+        from portal.importer import _numbered, split_measures
 
-        measures = [m for piece in v["measures"].split("\n") for m in split_measures(piece)]
+        pieces = [(num[3] if (num := _numbered(p.strip())) else p) for p in v["measures"].split("\n")]
+        measures = [m for piece in pieces for m in split_measures(piece)]
     details = [t for t in (v.get("task"), "" if measures else v.get("measures"), v.get("target"),
                            v.get("notes") and _msg("import_notes_cell", text=v["notes"])) if t]
     details = [t for t in details if t and t.rstrip("。；;：: ") != task["title"]]

@@ -680,7 +680,7 @@ _CN = "一二三四五六七八九十百零〇两"
 _D = "0-9０-９"
 # After "1." a run of digits is a decimal figure (1.5亿元) unless a date word follows it (1.6月底前, 2.2020年底前):
 # then the line is item 1 whose text starts with a date. After "1、" digits are never a decimal (3、9月份完成).
-_NOT_DECIMAL = rf"(?![{_D}]+(?![{_D}])(?!\s*[月日号年季周]))"
+_NOT_DECIMAL = rf"(?![{_D}]+(?![{_D}])(?!\s*(?:[月日号年季周]|[-－—–~～至到]\s*[{_D}]{{1,2}}\s*月)))"
 # Multi-level decimal numbers (1.1 / 2.3.1) need text after them, and no unit that would make them a figure.
 _MULTI_NOT_FIGURE = r"(?!\s*[月日号年季周%％万亿千百倍元个次项名人天户家件条所期前后起至到止])"
 _NUMBER_RES: list[tuple[str, re.Pattern[str]]] = [
@@ -733,6 +733,29 @@ class _Entry:
     number: str = ""
     value: int = 0
     fields: list[tuple[str, str]] = field(default_factory=list)  # responsibility (key, value) pairs
+    due: str = ""  # a time limit written in brackets after the item (（完成时限：6月底前）)
+
+
+_INLINE_RESP_RE = re.compile(rf"[（(]\s*(?P<body>(?:{'|'.join(_RESP_KEYS)}|完成时限|完成时间|时间节点|时限)\s*[:：]"
+                             r"[^（）()]*)[）)]\s*[。；;]?\s*$")
+_INLINE_DUE_KEYS = ("完成时限", "完成时间", "时间节点", "时限")
+
+
+def _inline_fields(entry: _Entry) -> None:
+    """'…清单。（牵头单位：安监科，配合单位：各股室；完成时限：3月底前）' -> the fields and time limit of the item."""
+    m = _INLINE_RESP_RE.search(entry.text)
+    if not m:
+        return
+    pairs: list[list[str]] = []
+    for piece in re.split(r"[；;，,]", m["body"]):
+        key = re.match(rf"\s*({'|'.join((*_RESP_KEYS, *_INLINE_DUE_KEYS))})\s*[:：]\s*", piece)
+        if key:
+            pairs.append([key[1], piece[key.end():].strip()])
+        elif pairs and piece.strip():
+            pairs[-1][1] += "、" + piece.strip()
+    entry.text = entry.text[: m.start()].rstrip()
+    entry.fields = [(k, v) for k, v in pairs if k not in _INLINE_DUE_KEYS and v]
+    entry.due = " ".join(v for k, v in pairs if k in _INLINE_DUE_KEYS and v)
 
 
 def _numbered(text: str) -> tuple[str, str, int, str] | None:
@@ -778,6 +801,9 @@ def _classify(items: list[tuple[int, str]], split_inline: bool, punct: ImportRep
     items_seen = 0
     for line, text in items:
         start = len(entries)
+        bracketed = re.fullmatch(r"[（(](.*)[）)][。；;]?", text)
+        if bracketed and _RESP_RE.match(bracketed[1]):  # （牵头单位：办公室）on a line of its own
+            text = bracketed[1]
         if _RESP_RE.match(text):
             entries.append(_Entry(line, "resp", text, fields=_resp_fields(text)))
         elif m := _DEADLINE_LINE_RE.match(text):
@@ -790,6 +816,8 @@ def _classify(items: list[tuple[int, str]], split_inline: bool, punct: ImportRep
             entry = _Entry(line, "num", rest, style, number, value)
             last[style] = value
             pieces = _split_run_on(entry, last) if split_inline else [entry]
+            for piece in pieces:
+                _inline_fields(piece)
             entries.extend(pieces)
             items_seen += len(pieces)
         else:
@@ -1180,6 +1208,9 @@ def _front_matter(items: list[tuple[int, str]], source: str, report: ImportRepor
         elif m := _DOCNUM_LINE_RE.match(text):
             docnum = docnum or re.sub(r"\s+", "", text)
             years.append((int(m["y"]), _msg("import_year_docnum", line=line)))
+        elif (_ISSUER_RE.match(text) and not issuer_head and k + 1 < len(items)
+              and _TITLE_END_RE.search(items[k + 1][1]) and not _TITLE_END_RE.search(text)):
+            issuer_head = text  # an office's name printed above the title, as a 版头 without 文件
         elif not _SIGNER_RE.match(text):
             break
         k += 1
@@ -1446,6 +1477,9 @@ def _outline(entries: list[_Entry], raw: dict[int, str],
             elif e.style in styles:  # a number of an open level: a sibling of that level
                 del stack[styles.index(e.style):]
             node = _Node(e, stack[-1] if stack else None)
+            node.fields.extend(e.fields)
+            if e.due:
+                node.deadlines.append(_Entry(e.line, "due", e.due))
             (node.parent.children if node.parent else roots).append(node)
             stack.append(node)
             closed = False
@@ -1541,7 +1575,10 @@ def _task(node: _Node, parent_id: str, parent: _Node | None, raw: dict[int, str]
     ctx.deadline_of(task, explicit or text, node.entry.line)
     if explicit and "deadline" not in task:
         for e in node.deadlines:
-            ctx.unplace(e, raw, "完成时限中没有读出期限，未导入")
+            if e.kind == "due":  # written in brackets on the task's own line, which is placed
+                ctx.report.notes.append(_msg("import_deadline_unread", where=f"第 {e.line} 行", text=e.text))
+            else:
+                ctx.unplace(e, raw, "完成时限中没有读出期限，未导入")
     task.update(_responsibility(node.fields))
     ctx.refs.append(_TaskRef(task, node.entry.value or None, parent.entry.value if parent else None, parent_id))
     return task

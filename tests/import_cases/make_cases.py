@@ -197,6 +197,28 @@ def progress_percent() -> None:
     _xlsx(HERE / "progress-percent.xlsx", wb)
 
 
+def statistics_sheet() -> None:
+    """A progress statistics sheet: a header below a blank row, section rows that fill only 序号 (一) and the task
+    cell, header names over two lines, a yes/no completion column, a total row and a footnote."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2022年"
+    ws.append(["XX局2022年重点工作任务推进情况统计表"])
+    ws.merge_cells("A1:H1")
+    ws.append(["填报单位（盖章）：XX局办公室", None, None, None, "填报日期：2022年10月8日"])
+    ws.append([])
+    ws.append(["序号", "工作任务", "具体目标", "责任科室\n（单位）", "分管\n领导", "完成时限", "推进情况", "是否完成"])
+    ws.append(["一", "党的建设", None, None, None, None, None, None])
+    ws.append([1, "开展党史学习教育", "组织专题学习10次", "机关党委", "张××", "全年", "已开展8次", "否"])
+    ws.append([2, "推进模范机关创建", "创建达标率100%", "机关党委", "张××", "2022年11月", "", "未完成"])
+    ws.append(["二", "市场监管", None, None, None, None, None, None])
+    ws.append([3, "开展双随机抽查", "抽查企业500户", "信用科/执法大队", "李××", "12月底前", "已抽查520户，已完成",
+               "是"])
+    ws.append(["合计", "3项", None, None, None, None, None, None])
+    ws.append(["注：推进情况请如实填写。"])
+    _xlsx(HERE / "statistics-sheet.xlsx", wb)
+
+
 def no_header() -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -254,6 +276,7 @@ if __name__ == "__main__":
     rectification_ledger()
     ledger_by_sheet()
     progress_percent()
+    statistics_sheet()
     no_header()
     xls_ledger()
     broken()
