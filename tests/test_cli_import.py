@@ -107,3 +107,38 @@ def test_a_second_plan_gets_ids_of_its_own_and_is_listed(tmp_path: Path) -> None
     check = portal("validate", cwd=project)
     assert check.returncode == 0, check.stderr
     assert "2 个方案" in check.stdout
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason=f"no seeds at {SEEDS}")
+def test_a_revised_plan_reimported_into_its_ledger_keeps_ids_progress_and_comments(tmp_path: Path) -> None:
+    import yaml
+
+    from conftest import REPO
+
+    ledger = tmp_path / "tasks.yaml"
+    ledger.write_text((REPO / "tasks.yaml").read_text(encoding="utf-8").replace(
+        "          - id: t05\n", "          - id: t05  # 家书征集\n", 1), encoding="utf-8")
+    seed = (SEEDS / "plan-2020-political-ecology.txt").read_text(encoding="utf-8")
+    revised = (seed.replace("（5）6月底前组织广大党员干部", "（5）7月底前组织广大党员干部")  # a deadline moved
+               .replace("（51）做好机关和直属单位基本工资、地区附加津贴和公务员奖金调整，落实公务员职级晋升、体检、休假等制度，"
+                        "进一步激发干部干事创业的热情。", "")  # a task dropped
+               .replace("亮点特色类信息随时报送。",
+                        "亮点特色类信息随时报送。（53）年底前开展政治生态建设评估。"))  # one task added
+    (tmp_path / "revised.txt").write_text(revised, encoding="utf-8")
+    done = portal("import", "revised.txt", "--into", "tasks.yaml", "--no-registry", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "保留 51 项任务" in done.stdout and "新增 1 项，删除 1 项" in done.stdout
+    assert "修改 t05：title、details、deadline" in done.stdout and "删除 t51" in done.stdout
+    text = ledger.read_text(encoding="utf-8")
+    assert "- id: t05  # 家书征集" in text  # comments survive
+    after = {t["id"]: t for s in yaml.safe_load(text)["sections"] for t in _tasks(s)}
+    before = {t["id"]: t for s in yaml.safe_load((REPO / "tasks.yaml").read_text(encoding="utf-8"))["sections"]
+              for t in _tasks(s)}
+    assert after["t05"]["deadline"] == "7月底前" and after["t05"]["status"] == before["t05"]["status"]
+    assert after["t01"] == before["t01"]  # untouched: its progress, milestone marks and all
+    assert after["t53"]["title"] == "年底前开展政治生态建设评估" and "t51" not in after
+    load_text(text, as_of=dt.date(2100, 1, 1))
+
+
+def _tasks(section: dict) -> list[dict]:
+    return section.get("tasks", []) + [t for s in section.get("sections", []) for t in _tasks(s)]

@@ -12,11 +12,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portal.config import read_config
 from portal.i18n import message
 from portal.ledger.load import load
 from portal.problems import LedgerError
+
+if TYPE_CHECKING:
+    from portal.import_merge import Changes
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -109,9 +113,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     from portal.ledger.load import load_text
     from portal.ledger.yamlout import dump_ledger
 
-    output = Path(args.output)
+    if bool(args.output) == bool(args.into):
+        print(message("zh", "import_output_or_into", {}), file=sys.stderr)
+        return 2
+    output = Path(args.output or args.into)
     source = terminal_safe(args.file)
-    if output.exists() and not args.force:
+    if args.into and not output.is_file():
+        print(message("zh", "import_into_missing", {"file": terminal_safe(str(output))}), file=sys.stderr)
+        return 1
+    if args.output and output.exists() and not args.force:
         print(message("zh", "import_exists", {"file": terminal_safe(str(output))}), file=sys.stderr)
         return 1
     try:
@@ -122,14 +132,25 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     listed, config_file = _listed_ledgers(Path(args.config_file), output)
     taken = {i for ids in listed.values() for i in ids}
-    if taken & set(ledger_ids(data)):  # a second plan: its ids must not repeat those of the ledgers there
+    if not args.into and taken & set(ledger_ids(data)):  # a second plan: ids unlike the listed ledgers
         prefix_ids(data, data["plan"]["id"])
         report.notes.append(message("zh", "import_ids_prefixed", {"prefix": data["plan"]["id"]}))
     # Writing and checking the ledger of a large plan makes millions of objects that live to the end and no garbage
     # cycles: CPython's collector, walking them again and again, took half the time of an 8 MB import
     gc.disable()
+    changes = None
     try:
-        text = dump_ledger(data)
+        if args.into:
+            from portal.import_merge import merge_into
+
+            try:
+                text, changes = merge_into(output.read_text(encoding="utf-8-sig"), data)
+            except (OSError, ValueError, UnicodeDecodeError) as err:
+                print(message("zh", "import_into_bad", {"file": terminal_safe(str(output)),
+                                                        "reason": terminal_safe(str(err))}), file=sys.stderr)
+                return 1
+        else:
+            text = dump_ledger(data)
         load_text(text, output.name, as_of=dt.date.max, registry=None)
     except LedgerError as err:  # the importer's own mistake (or a ledger over its size limit): say so, write nothing
         print("\n".join(terminal_safe(line) for line in err.report().splitlines()), file=sys.stderr)
@@ -155,6 +176,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(terminal_safe(message("zh", "import_done", {"file": output, "sections": report.sections,
                                                       "tasks": report.tasks, "source": report.source,
                                                       "lines": report.lines})))
+    if changes is not None:
+        _print_changes(changes, output)
     for line, words in report.unplaced:
         shown = terminal_safe(words[:60]) + ("…" if len(words) > 60 else "")
         print(message("zh", "import_unplaced", {"where": f"{source}:{line}", "words": shown}), file=sys.stderr)
@@ -163,10 +186,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     if config_file is not None and output.resolve() not in listed:
         _list_ledger(config_file, output)
     if added and registry is not None:
-        kinds = "、".join(f"{name}（{message('zh', 'import_kind_' + kind, {})}）" for name, kind in added)
+        sep = message("zh", "import_list_sep", {})
+        kinds = sep.join(message("zh", "import_name_kind", {"name": name,
+                                                            "kind": message("zh", f"import_kind_{kind}", {})})
+                         for name, kind in added)
         print(terminal_safe(message("zh", "import_registry_added", {"file": registry, "count": len(added),
                                                                     "names": kinds})))
     return 0
+
+
+def _print_changes(changes: Changes, output: Path) -> None:
+    """What re-importing a revised plan changed: counts, then each task added, changed or removed."""
+    from portal.importer import terminal_safe
+
+    print(terminal_safe(message("zh", "import_into_summary", {
+        "file": output, "kept": len(changes.kept), "changed": len(changes.changed), "added": len(changes.added),
+        "removed": len(changes.removed)})))
+    sep = message("zh", "import_list_sep", {})
+    for task_id, keys in changes.changed:
+        print(terminal_safe(message("zh", "import_into_changed", {"id": task_id, "fields": sep.join(keys)})))
+    for task_id, title in changes.added:
+        print(terminal_safe(message("zh", "import_into_added", {"id": task_id, "title": title})))
+    for task_id, title, progress in changes.removed:
+        warn = message("zh", "import_into_lost_progress", {}) if progress else ""
+        print(terminal_safe(message("zh", "import_into_removed", {"id": task_id, "title": title, "warn": warn})))
 
 
 def _listed_ledgers(config_file: Path, output: Path) -> tuple[dict[Path, list[str]], Path | None]:
@@ -329,7 +372,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="read a plan (.docx .txt .md) or a ledger table (.xlsx .xls) into a ledger file")
     p.add_argument("file")
-    p.add_argument("-o", "--output", required=True, help="the ledger file to write, e.g. tasks.yaml")
+    p.add_argument("-o", "--output", default=None, help="the ledger file to write, e.g. tasks.yaml")
+    p.add_argument("--into", default=None, metavar="LEDGER",
+                   help="re-import a revised plan into this ledger: ids, status and progress kept, changes listed")
     p.add_argument("--year", type=int, default=None, help="the plan's year when its title does not say")
     p.add_argument("--plan-id", default=None, help="the plan's id (default: plan<year>)")
     p.add_argument("--force", action="store_true", help="overwrite the output file")

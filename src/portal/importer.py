@@ -1320,10 +1320,10 @@ def _count_sections(sections: list[dict[str, Any]]) -> int:
 # --- what is not a plan, and what closes one ---------------------------------------------------------------------
 
 _SPEECH_TITLE_RE = re.compile(r"讲话|致辞|发言|讲稿")
-_SUMMARY_TITLE_RE = re.compile(r"总结|述职|汇报|工作报告|情况的?报告|情况通报|综述|工作情况$|进展情况$|开展情况$")
+_SUMMARY_TITLE_RE = re.compile(r"总结|述职|汇报|工作报告|情况的?报告|情况通报|综述|情况$")
 _PLAN_TITLE_RE = re.compile(r"方案|计划|安排|要点|意见|分工|台账|清单|整改|任务|措施|规划|办法|细则|通知")
 _SPEECH_BODY_RE = re.compile(r"^(?:各位)?同志们\s*[：:，,！!]?|^(?:下面|最后)，?我(?:再)?(?:讲|强调|谈)")
-_PAST_RE = re.compile(r"已经|已[^经]|了|取得|累计|共计|先后|圆满")
+_PAST_RE = re.compile(r"已经|已[^经]|了|取得|累计|共计|先后|圆满|同比")
 _FUTURE_RE = re.compile(r"要|将|确保|力争|[底月]前|计划|拟|务必|年内|年底|月份|每[周月季年]|负责|牵头")
 
 
@@ -1339,7 +1339,8 @@ def _refuse_what_is_not_a_plan(title: str, entries: list[_Entry]) -> None:
     if (m := _SUMMARY_TITLE_RE.search(title)) and not _PLAN_TITLE_RE.search(title):
         raise ImportFailed(_msg("import_not_plan_summary", seen=_msg("import_seen_title", word=m[0])))
     past = [e for e in numbered if _PAST_RE.search(e.text) and not _FUTURE_RE.search(e.text)]
-    if len(numbered) >= 4 and len(past) * 2 >= len(numbered):
+    # a 方案 / 计划 that quotes problems ("出现了…") is still a plan: its title says so
+    if len(numbered) >= 4 and len(past) * 2 >= len(numbered) and not _PLAN_TITLE_RE.search(title):
         example = _first_sentence(past[0].text)[:30]
         raise ImportFailed(_msg("import_not_plan_past", past=len(past), items=len(numbered),
                                 example=f"{past[0].number}{example}"))
