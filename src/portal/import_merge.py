@@ -4,11 +4,11 @@ The revised plan's structure and wording replace the old ones; what the office r
 plan matches a task of the ledger by (in this order) the same title, the same number under a section of the same
 title, or the closest wording (title and details, a similarity of at least 0.6); each old task matches once.
 A matched task keeps its id and everything the plan does not say (status, percent, closing date, updates,
-evidence, metrics, tags, a deadline's marks of milestones met when its wording is unchanged) and takes the new
-number, title, details and deadline, and the responsibility, term, problem and measures the revision gives. Sections match by title or number and
-keep their ids. New tasks get ids no task of the ledger has; old tasks without a match are removed (listed, with a
-warning when they had progress: it stays in git history). The ledger is edited in place with ruamel, so its
-comments survive, and written in the house style (``portal fmt``).
+evidence, metrics, tags, a deadline's marks of milestones met when its wording is unchanged); it takes the new
+number, title, details and deadline, and the responsibility, term, problem and measures the revision gives.
+Sections match by title or number and keep their ids. New tasks get ids no task of the ledger has; old tasks
+without a match are removed (listed, with a warning when they had progress: it stays in git history). The ledger
+is edited in place with ruamel, so its comments survive, and written in the house style (``portal fmt``).
 """
 
 from __future__ import annotations
