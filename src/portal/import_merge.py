@@ -120,6 +120,7 @@ def merge_into(old_text: str, new: dict[str, Any]) -> tuple[str, Changes]:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     from portal.importer import _suffixed
+    from portal.ledger.model import STATUS_ZH, Status
     from portal.ledger.yamlout import format_text
 
     yaml = YAML()
@@ -201,7 +202,7 @@ def merge_into(old_text: str, new: dict[str, Any]) -> tuple[str, Changes]:
     for task, _ in old_tasks:
         if id(task) not in kept:
             progress = any(task.get(k) for k in PROGRESS_KEYS if k != "status") or task.get("status") not in (
-                None, "not_started", "未启动")
+                None, Status.NOT_STARTED.value, STATUS_ZH[Status.NOT_STARTED])
             changes.removed.append((str(task.get("id", "")), str(task.get("title", "")), bool(progress)))
     root["sections"] = sections
     for key in ("title", "issuer", "source"):

@@ -155,11 +155,11 @@ def read_document(path: Path) -> list[str]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TEXT_SUFFIXES and suffix != ".docx":
-        shown = suffix or "（没有扩展名）"
-        raise ImportFailed(f"不支持的文件类型 {shown}：请把文件另存为 .docx、.txt 或 .md 后再导入")
+        shown = suffix or _msg("import_no_suffix")
+        raise ImportFailed(_msg("import_unsupported", suffix=shown))
     data = _read_capped(path, MAX_DOCX_BYTES if suffix == ".docx" else MAX_TEXT_BYTES)
     if not data.strip():
-        raise ImportFailed(f"文件是空的：{path.name}")
+        raise ImportFailed(_msg("import_empty", name=path.name))
     if suffix == ".docx":
         lines = _read_docx(data, path.name)
     else:
@@ -167,7 +167,7 @@ def read_document(path: Path) -> list[str]:
         if suffix in MARKDOWN_SUFFIXES:
             lines = [_from_markdown(line) for line in lines]
     if not any(line.strip() for line in lines):
-        raise ImportFailed(f"文件中没有文字：{path.name}")
+        raise ImportFailed(_msg("import_no_text", name=path.name))
     return lines
 
 
@@ -184,7 +184,7 @@ def _read_capped(path: Path, limit: int) -> bytes:
             _check_regular(path, os.fstat(stream.fileno()).st_mode)
             data = stream.read(limit + 1)
     except OSError as exc:
-        raise ImportFailed(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+        raise ImportFailed(_msg("import_unreadable", file=path, reason=exc.strerror or exc)) from exc
     if len(data) > limit:  # it grew since it was measured, or its size is not known before reading (/proc)
         raise ImportFailed(_too_big(path.name, None, limit))
     return data
@@ -194,16 +194,16 @@ def _check_regular(path: Path, mode: int) -> None:
     """ImportFailed unless ``mode`` is a regular file's: a pipe or a device would be read for ever."""
     if stat.S_ISREG(mode):
         return
-    kind = ("文件夹" if stat.S_ISDIR(mode) else "管道（FIFO）" if stat.S_ISFIFO(mode)
-            else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "套接字" if stat.S_ISSOCK(mode)
-            else "特殊文件")
-    raise ImportFailed(f"不是普通文件：{path.name} 是{kind}，无法导入。请导入保存在磁盘上的 .docx、.txt 或 .md 文件")
+    kind = ("dir" if stat.S_ISDIR(mode) else "fifo" if stat.S_ISFIFO(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "special")
+    raise ImportFailed(_msg("import_not_regular", name=path.name, kind=_msg(f"import_kind_file_{kind}")))
 
 
 def _too_big(name: str, size: int | None, limit: int) -> str:
-    told = (f"有 {_size(size)}，超过导入上限 {_size(limit)}" if size is not None
-            else f"的内容超过导入上限 {_size(limit)}（读取时才发现，文件可能正在被写入）")
-    return f"文件过大：{name} {told}。请把方案拆分成几个较小的文件（例如每个板块一个文件），分别导入"
+    told = (_msg("import_size_told", size=_size(size), limit=_size(limit)) if size is not None
+            else _msg("import_size_grew", limit=_size(limit)))
+    return _msg("import_too_big", name=name, told=told)
 
 
 def _size(n: int) -> str:
@@ -211,13 +211,9 @@ def _size(n: int) -> str:
     for unit, scale in (("GiB", 1024**3), ("MiB", MiB), ("KiB", 1024)):
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{n} 字节"
+    return _msg("import_bytes", n=n)
 
 
-NOT_TEXT_NUL = "不是文本文件：{name} 含有二进制内容（NUL 字节），请导入 .docx 或纯文本文件"
-NOT_TEXT_CONTROL = "不是文本文件：{name} 含有大量控制字符，可能是二进制文件"
-FOREIGN_ENCODING = ("文件编码不受支持：{name} 是{what}编码的文本，导入只读 UTF-8 和 GB18030（GBK）。"
-                    "请用记事本或 WPS 打开它，“另存为”时把编码选为 UTF-8，再导入")
 _SAMPLE = 64 * 1024  # bytes looked at to tell encodings apart
 
 
@@ -232,20 +228,20 @@ def _decode(data: bytes, name: str) -> str:
     elif b"\x00" in data:  # UTF-16 without a BOM puts a NUL beside every ASCII character; binary data has NULs too
         text = _utf16_without_bom(data)
         if text is None:
-            raise ImportFailed(NOT_TEXT_NUL.format(name=name))
+            raise ImportFailed(_msg("import_not_text_nul", name=name))
     else:
         text = _strict(data, "utf-8-sig")
         if text is None:
             encoding = _legacy_encoding(data[:_SAMPLE])
             if encoding in _FOREIGN:
-                raise ImportFailed(FOREIGN_ENCODING.format(name=name, what=_FOREIGN[encoding]))
+                raise ImportFailed(_msg("import_foreign_encoding", name=name, what=_msg(f"import_encoding_{encoding}")))
             text = _strict(data, "gb18030")
             if text is None and _control_bytes(data[:_SAMPLE]):
-                raise ImportFailed(NOT_TEXT_CONTROL.format(name=name))
+                raise ImportFailed(_msg("import_not_text_control", name=name))
     if text is None:
-        raise ImportFailed(f"无法识别文件编码：{name} 既不是 UTF-8 也不是 GB18030 编码的文本")
+        raise ImportFailed(_msg("import_unknown_encoding", name=name))
     if _looks_binary(text):
-        raise ImportFailed(NOT_TEXT_CONTROL.format(name=name))
+        raise ImportFailed(_msg("import_not_text_control", name=name))
     return text
 
 
@@ -296,7 +292,7 @@ def _common_sjis(b: bytes) -> bool:  # Shift-JIS symbols, full-width letters, ka
 
 
 _LEGACY = {"gb18030": _common_gb, "big5": _common_big5, "cp932": _common_sjis}
-_FOREIGN = {"big5": "繁体中文 Big5 ", "cp932": "日文 Shift-JIS "}
+_FOREIGN = {"big5", "cp932"}
 
 
 def _legacy_encoding(sample: bytes) -> str:
@@ -396,14 +392,13 @@ def _read_docx(data: bytes, name: str) -> list[str]:
             text = numbering.label(p) + _paragraph_text(p)
             chars += len(text)
             if chars > MAX_DOCX_TEXT_CHARS:
-                raise ImportFailed(f"Word 文件中的文字过多：{name} 的文字（含自动编号）超过 {MAX_DOCX_TEXT_CHARS:,} "
-                                   "个字符的导入上限。请把文档拆分成几个较小的文件，分别导入")
+                raise ImportFailed(_msg("import_docx_text", name=name, limit=f"{MAX_DOCX_TEXT_CHARS:,}"))
             lines.extend(text.split("\n"))
         return lines
     except (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError, zlib.error, EOFError, NotImplementedError,
             RuntimeError) as exc:  # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
         reason = type(exc).__name__
-        raise ImportFailed(f"不是有效的 Word 文件（.docx）：{name} 已损坏或不是 Word 格式（{reason}）") from exc
+        raise ImportFailed(_msg("import_bad_docx", name=name, reason=reason)) from exc
 
 
 class _DocxParts:
@@ -426,12 +421,11 @@ class _DocxParts:
 
         info = self.archive.getinfo(member)
         if info.file_size > self.left:  # declared in the archive: refused before anything is decompressed
-            raise ImportFailed(self._too_big(f"{member} 解压后有 {_size(info.file_size)}"))
+            raise ImportFailed(self._too_big(_msg("import_part_size", part=member, size=_size(info.file_size))))
         with self.archive.open(info) as stream:
             data = stream.read(info.file_size + 1)  # never more than declared (so than the budget), whatever comes
         if len(data) > info.file_size:
-            raise ImportFailed(self._too_big(f"{member} 解压后比压缩包中声明的 {_size(info.file_size)} 还大，"
-                                             "可能是特意构造的文件"))
+            raise ImportFailed(self._too_big(_msg("import_part_lied", part=member, size=_size(info.file_size))))
         self.left -= len(data)
         return etree.fromstring(data, self.parser)
 
@@ -451,8 +445,7 @@ class _DocxParts:
         return None
 
     def _too_big(self, what: str) -> str:
-        return (f"Word 文件内容过大：{self.name} 解压后的文字部分超过上限 {_size(MAX_DOCX_XML_BYTES)}（{what}）。"
-                "请把文档拆分成几个较小的文件，分别导入")
+        return _msg("import_docx_too_big", name=self.name, limit=_size(MAX_DOCX_XML_BYTES), what=what)
 
 
 def _docx_paragraphs(parent: Any) -> Iterator[Any]:
@@ -824,8 +817,7 @@ def _classify(items: list[tuple[int, str]], split_inline: bool, punct: ImportRep
             entries.append(_Entry(line, "plain", text))
             items_seen += text.startswith("关于")
         if items_seen > MAX_ITEMS:
-            raise ImportFailed(f"条目过多：到第 {line} 行，编号的板块、任务和整改措施已超过 {MAX_ITEMS:,} 个，"
-                               "超过导入上限。请把方案拆分成几个较小的文件，分别导入")
+            raise ImportFailed(_msg("import_too_many_items", line=line, limit=f"{MAX_ITEMS:,}"))
         if punct is not None:
             for e in entries[start:]:
                 e.text, changed = full_width(e.text)
@@ -1002,16 +994,16 @@ def _assign_task_ids(refs: list[_TaskRef], notes: list[str]) -> None:
         if len(set(ids)) != len(ids) or any(r.parent_value is None for r in refs):
             ids = [f"t{r.parent_id[1:]}-{r.value}" for r in refs]
         if len(set(ids)) == len(ids):
-            notes.append(f"任务序号在各条目内重新编号，任务编号写作“t条目-序号”（如 {ids[0]}）以保持唯一")
+            notes.append(_msg("import_ids_per_item", example=ids[0]))
         else:  # a number repeated within one section (1. 2. 1. 2. without headings): count in order instead
             width = len(str(len(refs)))
             ids = [f"t{i:0{width}d}" for i in range(1, len(refs) + 1)]
-            notes.append("任务序号在同一板块内重复，任务按出现顺序编号 t1、t2……")
+            notes.append(_msg("import_ids_repeated"))
     else:
         width = len(str(len(refs)))
         ids = [f"t{i:0{width}d}" for i in range(1, len(refs) + 1)]
         if any(v is not None for v in values):
-            notes.append("部分任务没有序号，任务按出现顺序编号 t1、t2……")
+            notes.append(_msg("import_ids_unnumbered"))
     for ref, task_id in zip(refs, ids, strict=True):
         ref.task["id"] = task_id
 
@@ -1047,7 +1039,7 @@ def _suffixed(base: str, k: int) -> str:
 # Importing
 # ---------------------------------------------------------------------------------------------------------------------
 
-NOT_A_PLAN = "不是实施方案：没有找到编号的任务（如 1. 或（1））"
+NOT_A_PLAN = "import_no_tasks"  # the catalogue's key
 
 
 @dataclass
@@ -1067,16 +1059,16 @@ class _Ctx:
             self.unplaced_lines.add(entry.line)
             self.report.unplaced.append((entry.line, raw[entry.line]))
         if note:
-            self.report.notes.append(f"第 {entry.line} 行：{note}")
+            self.report.notes.append(_msg("import_at_line", line=entry.line, note=note))
 
     def deadline_of(self, task: dict[str, Any], text: str, line: int) -> None:
         """Set the task's deadline from the phrases in ``text``; note ongoing words left out."""
         value, skipped, frequencies = _deadline(text, self.year)
         if value is not None:
             task["deadline"] = value
-        where = f"第 {line} 行" + (f" {task['number']}" if task.get("number") else "")
+        where = _msg("import_line", line=line) + (f" {task['number']}" if task.get("number") else "")
         for phrase in skipped:
-            self.report.notes.append(f"{where}：“{phrase}”不在任务第一句，看作做法而非完成时限，未写入 deadline")
+            self.report.notes.append(_msg("import_manner", where=where, phrase=phrase))
         for phrase in frequencies:
             self.report.notes.append(_msg("import_frequency", where=where, phrase=phrase))
 
@@ -1121,7 +1113,7 @@ def import_plan(lines: list[str], source: str, year: int | None = None, *, plan_
     options = options or Options()
     items = [(i, line.strip()) for i, line in enumerate(lines, 1) if line.strip()]
     if not items:
-        raise ImportFailed("文件中没有文字")
+        raise ImportFailed(_msg("import_no_text", name=Path(source).name))
     raw = dict(items)
     report = ImportReport(source, len(items), 0, 0)
     front = _front_matter(items, source, report)
@@ -1129,7 +1121,7 @@ def import_plan(lines: list[str], source: str, year: int | None = None, *, plan_
     rectification = any(_MEASURE_RE.match(text) for _, text in body)
     entries = _classify(body, split_inline=not rectification, punct=None if options.keep_punctuation else report)
     if not any(e.kind in ("num", "measure") for e in entries):
-        raise ImportFailed(NOT_A_PLAN)
+        raise ImportFailed(_msg(NOT_A_PLAN))
     if not rectification and not options.anyway:
         _refuse_what_is_not_a_plan(title, entries)
     ctx = _Ctx(title, _plan_year(year, title, front, report), report)
@@ -1140,7 +1132,7 @@ def import_plan(lines: list[str], source: str, year: int | None = None, *, plan_
     report.tasks = len(ctx.refs)
     report.sections = _count_sections(sections)
     if not report.tasks:
-        raise ImportFailed(NOT_A_PLAN)
+        raise ImportFailed(_msg(NOT_A_PLAN))
     report.unplaced.sort()
     if report.punctuation:
         report.notes.append(_msg("import_punctuation", count=report.punctuation))
@@ -1258,9 +1250,8 @@ def _title(items: list[tuple[int, str]], source: str, report: ImportReport) -> t
     body_like = (_numbered(text) or _RESP_RE.match(text) or _MEASURE_RE.match(text) or len(text) > 80
                  or text.endswith(("。", "；", "：", ":")))
     if body_like:
-        title = Path(source).stem or "导入的方案"
-        report.notes.append(f"第 {line} 行不像标题（编号行、正文段落或过长），方案名称暂用文件名“{title}”，"
-                            "请改为方案的正式名称")
+        title = Path(source).stem or _msg("import_untitled")
+        report.notes.append(_msg("import_title_from_name", line=line, title=title))
         return title, set()
     lines = {line}
     if len(items) > 1:
@@ -1295,7 +1286,7 @@ def _plan_year(year: int | None, title: str, front: _Front | None = None, report
         if report is not None:
             report.notes.append(_msg("import_year_from", year=found, where=where))
         return found
-    raise ImportFailed(f"没有找到方案年度：标题“{title}”中没有年份（如 2020年），请用 --year 指定年度")
+    raise ImportFailed(_msg("import_no_year", title=title))
 
 
 def _source_number(body: list[tuple[int, str]]) -> str:
@@ -1497,9 +1488,9 @@ def _outline(entries: list[_Entry], raw: dict[int, str],
         elif e.kind == "plain" and stack and not closed:
             stack[-1].paras.append(e.text)
         elif e.kind == "resp":
-            ctx.unplace(e, raw, f"{e.fields[0][0]} 行没有对应的条目")
+            ctx.unplace(e, raw, _msg("import_resp_orphan", key=e.fields[0][0]))
         elif stack:
-            ctx.unplace(e, raw, "在责任行之后、下一个编号之前，不属于任何条目")
+            ctx.unplace(e, raw, _msg("import_after_resp"))
         else:
             ctx.unplace(e, raw)  # preamble before the first number
         previous = e.kind
@@ -1538,7 +1529,7 @@ def _section(node: _Node, sid: str, raw: dict[int, str], ctx: _Ctx) -> dict[str,
         out["details"] = "\n".join(details)
     out.update(_responsibility(node.fields))
     for e in node.deadlines:
-        ctx.unplace(e, raw, "完成时限写在板块上而不是任务上，未导入")
+        ctx.unplace(e, raw, _msg("import_section_deadline"))
     subs: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
     ids = iter(_child_ids([c for c in node.children if c.children or _narrative(c)], sid + "-", ctx))
@@ -1569,7 +1560,7 @@ def _task(node: _Node, parent_id: str, parent: _Node | None, raw: dict[int, str]
     text = "\n".join(t for t in (node.entry.text, *node.paras) if t)
     task: dict[str, Any] = {"id": "", "number": node.entry.number, "title": make_title(text) or node.entry.number}
     if not text:
-        ctx.report.notes.append(f"第 {node.entry.line} 行：{node.entry.number} 没有内容，任务名称暂用序号")
+        ctx.report.notes.append(_msg("import_empty_item", line=node.entry.line, number=node.entry.number))
     if text:
         task["details"] = text
     explicit = " ".join(e.text for e in node.deadlines)
@@ -1577,9 +1568,10 @@ def _task(node: _Node, parent_id: str, parent: _Node | None, raw: dict[int, str]
     if explicit and "deadline" not in task:
         for e in node.deadlines:
             if e.kind == "due":  # written in brackets on the task's own line, which is placed
-                ctx.report.notes.append(_msg("import_deadline_unread", where=f"第 {e.line} 行", text=e.text))
+                ctx.report.notes.append(_msg("import_deadline_unread", where=_msg("import_line", line=e.line),
+                                             text=e.text))
             else:
-                ctx.unplace(e, raw, "完成时限中没有读出期限，未导入")
+                ctx.unplace(e, raw, _msg("import_deadline_line_unread"))
     task.update(_responsibility(node.fields))
     ctx.refs.append(_TaskRef(task, node.entry.value or None, parent.entry.value if parent else None, parent_id))
     return task
@@ -1599,7 +1591,7 @@ def _rectification(entries: list[_Entry], raw: dict[int, str], ctx: _Ctx) -> lis
         ctx.unplace(e, raw)
     if outside:
         count = len({e.line for e in outside})
-        ctx.report.notes.append(f"报告中 {count} 行不属于整改问题（前言、基本情况、今后打算等），已列入未导入行")
+        ctx.report.notes.append(_msg("import_report_outside", count=count))
     sections: list[dict[str, Any]] = []
     for start, stop in scopes:
         header = entries[start] if start not in problems and entries[start].kind == "num" else None
@@ -1667,8 +1659,7 @@ def _aspect(header: _Entry | None, body: list[tuple[int, _Entry]], problems: set
             continue
         else:
             progress = _PROGRESS_RE.match(e.text)
-            ctx.unplace(e, raw, "是整改进展，不是整改措施，未导入（可写成进展 updates）" if progress
-                        else "不是问题、整改措施或问题分组，未导入")
+            ctx.unplace(e, raw, _msg("import_progress_line") if progress else _msg("import_report_other"))
     for task in tasks:
         _finish_problem(task, ctx)
     return section
