@@ -25,11 +25,15 @@ Reading
     before the ledger is built.
 
 Numbering
-    一、 / （一） / 1. 1、 1． / （1） / ① (and ⑴ ⒈), full- or half-width, spaces allowed. The
-    levels nest in the order the document uses them: a number of a style already open closes
-    that level and starts a sibling, any other style opens a level below the current one.
+    第一部分 / 第一篇 / 第一章 / 第一节, 一、 / （一） / 1. 1、 1． (1.1, 1.1.1, and 1 before a title) / （1） / 1) / ①
+    (and ⑴ ⒈), full- or half-width, spaces allowed. After "1." digits are a decimal figure (1.5亿元) unless a date
+    word follows them (1.6月底前, 2.9-10月份); after "1、" they never are (3、9月份完成). The levels nest in the
+    order the document uses them: a number of a style already open closes that level and starts a sibling, any
+    other style opens a level below the current one; when that order contradicts itself (（一） above 1. in one
+    part, 1. directly under the next part before its （一）), the usual order of 公文 levels decides.
     （n） and ① written on within a paragraph after 。；！？ (（n） also after ：) are split off when
-    they continue the count (n = previous + 1, or 1).
+    they continue the count (n = previous + 1, or 1). Responsibility and time limits in brackets at the end of
+    an item (（牵头单位：…；完成时限：…）) belong to that item.
 
 Plans
     Top-level numbers are sections; numbered nodes with numbered children are sections; the
@@ -68,10 +72,26 @@ Rectification reports (detected by a line starting 整改措施：)
     整改措施 is itself the problem, a task of the aspect. Aspect and finding titles drop the
     formulaic 关于“ ”（方面）问题 wrapping. Everything else (preamble, 基本情况, 今后打算) is unplaced.
 Plan metadata
-    title: the first non-empty line (unless it is numbered, longer than 80 characters or ends
-    with 。, then the file name and a note); year: the argument, else the first 19xx/20xx in the
-    title, else :class:`ImportFailed`; id: ``plan_id`` or plan<year>; source: the last document
-    number (×〔2020〕12号) in the first paragraph after the title; timezone Asia/Shanghai.
+    Above the title: a 版头 (××局文件, or an office's name alone), a 发文字号 (×发〔2020〕3号), 签发人 lines. The
+    title is the first line after them, unless it reads as body text (then the file name, and a note); a title
+    broken over two lines is joined; a notice forwarding the plan (关于印发《…》的通知) gives the title in 《》.
+    Year: the argument, else the title's, else the 发文字号's, the date line's under the title (（2020年6月5日）,
+    also in Chinese numerals 二〇二〇年六月五日) or the 落款's (an office's name over a date line), else
+    :class:`ImportFailed`. Issuer: the 落款, else the 版头. id: ``plan_id`` or plan<year>; source: the 发文字号
+    above the title, else the last document number in the first paragraph after it; timezone Asia/Shanghai.
+Not plans
+    A speech (同志们：, a title with 讲话), a summary or report (总结, 汇报, a title ending 情况) or a text whose
+    numbered items mostly tell what was done is refused with what was seen, unless ``Options.anyway``.
+Closing paragraphs
+    After the last numbered item, plain paragraphs from the first that closes the document (各…要结合实际,
+    本方案自…, 附件：, 抄送：) are listed as not placed; a heading left with nothing but those is too.
+Punctuation
+    Half-width , ; : ? ! between Chinese characters and ( ) around Chinese words become full-width (counted in
+    the report), unless ``Options.keep_punctuation``; printed numbers stay as printed.
+Frequencies
+    A recurring phrase is a deadline only when it names a day (每周二, 每月25日前), its clause reports or submits
+    (每月通报, 每季度报送) or it starts the task without a minimum (每季度召开一次…); how often an activity
+    happens (每周集中学习半天, 每年至少召开1次) is noted and makes nothing due.
 
 Nothing is dropped silently: every non-empty line ends up in a field or in ``report.unplaced``
 (line numbers are 1-based lines of a text file, paragraphs of a Word file); only labels
