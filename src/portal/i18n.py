@@ -135,6 +135,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_year_docnum": "第 {line} 行的发文字号",
         "import_year_dateline": "第 {line} 行的成文日期",
         "import_year_signature": "第 {line} 行的落款日期",
+        "import_year_limit": "第 {line} 行的完成时限",
         "import_year_from": "标题中没有年份，方案年度 {year} 读自{where}；如不对请用 --year 指定",
         "import_not_plan_speech": "不像方案，像是讲话稿（{seen}）：讲话不是待办任务的清单，未导入。"
         "如确实要作为方案导入，请加 --anyway",
@@ -375,6 +376,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_year_docnum": "the document number on line {line}",
         "import_year_dateline": "the date line on line {line}",
         "import_year_signature": "the signature date on line {line}",
+        "import_year_limit": "the time limit on line {line}",
         "import_year_from": "the title has no year: the plan's year {year} was read from {where}; "
         "give --year if it is wrong",
         "import_not_plan_speech": "this reads as a speech, not a plan ({seen}): a speech is no list of tasks to do, "

@@ -124,6 +124,7 @@ _FILLER_RE = re.compile(r"填报(?:单位|部门)\s*(?:[（(][^）)]{0,6}[）)])
 _FILL_DATE_RE = re.compile(r"(?:填报|报送|统计|截至|截止)(?:时间|日期)?\s*[:：]?\s*"
                            r"(?P<y>(?:19|20)\d{2})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})")
 _NAME_SPLIT = re.compile(r"[、，,；;/／\s]+|(?<=[科室局办委队所站心])和")
+_LEAD_FIRST_RE = re.compile(r"牵头[^）)]{0,6}(?:在前|在先|排[在第]?首|第一)|(?:第一|首位|排名第一|排在第一位)[^）)]{0,6}牵头")
 _PERCENT_RE = re.compile(r"^(?P<n>\d{1,3}(?:\.\d+)?)\s*[%％]?$")
 _DOTTED_DATE_RE = re.compile(r"^(?P<y>(?:19|20)\d{2})\s*[./年-]\s*(?P<m>\d{1,2})\s*[./月-]\s*(?P<d>\d{1,2})\s*日?"
                              r"\s*(?P<tail>前|之前|以前)?$")
@@ -509,6 +510,7 @@ class _Table:
     year: int = 0
     title: str = ""
     fractions: bool = False  # the percent column of the table being read holds fractions (0.6, 1), not 60, 100
+    lead_first: bool = False  # the units column of the table being read names its lead first
     departments: dict[str, None] = field(default_factory=dict)
     sections: list[dict[str, Any]] = field(default_factory=list)
 
@@ -566,6 +568,10 @@ def table_ledger(grids: list[Grid], lines: list[str], source: str, year: int | N
         percents = [float(m["n"]) for c, f in h.columns.items() if f == "percent" for row in g.rows[h.row + 1:]
                     if (m := _PERCENT_RE.match(row[c] if c < len(row) else "")) and "%" not in row[c]]
         ctx.fractions = bool(percents) and max(percents) <= 1
+        # 责任单位（牵头单位在前）/（排在第一位的为牵头单位）: the first name of the column leads
+        ctx.lead_first = "lead" not in h.columns.values() and any(
+            f == "units" and _LEAD_FIRST_RE.search(g.cell(r, c)) for c, f in h.columns.items()
+            for r in range(max(0, h.row - 1), h.row + 1))
         _read_grid(g, h, label, ctx)
     sections = ctx.sections
     _assign_task_ids(ctx.refs, report.notes)
@@ -788,6 +794,8 @@ def _task(row: _Row, ctx: _Table, g: Grid, *, title_from: tuple[str, ...], probl
     for fld in ("lead", "units"):
         if v.get(fld):
             names = [n for n in _NAME_SPLIT.split(v[fld]) if n and n not in ("无", "/", "—", "-")]
+            if fld == "units" and ctx.lead_first and names:
+                task["lead"], names = [names[0]], names[1:]
             if names:
                 task[fld] = list(dict.fromkeys(names))
                 ctx.departments.update(dict.fromkeys(names))

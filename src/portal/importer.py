@@ -752,15 +752,18 @@ class _Entry:
 _INLINE_RESP_RE = re.compile(rf"[（(]\s*(?P<body>(?:{'|'.join(_RESP_KEYS)}|完成时限|完成时间|时间节点|时限)\s*[:：]"
                              r"[^（）()]*)[）)]\s*[。；;]?\s*$")
 _INLINE_DUE_KEYS = ("完成时限", "完成时间", "时间节点", "时限")
+# the same fields written on after the item's last sentence: '…全覆盖。牵头单位：行政审批科；完成时限：6月底前。'
+_TRAILING_RESP_RE = re.compile(rf"(?<=[。；;])\s*(?P<body>(?:{'|'.join(_RESP_KEYS)}|完成时限|完成时间|时间节点)\s*[:：]"
+                               r"[^（）()]*?)[。；;]?\s*$")
 
 
 def _inline_fields(entry: _Entry) -> None:
     """'…清单。（牵头单位：安监科，配合单位：各股室；完成时限：3月底前）' -> the fields and time limit of the item."""
-    m = _INLINE_RESP_RE.search(entry.text)
+    m = _INLINE_RESP_RE.search(entry.text) or _TRAILING_RESP_RE.search(entry.text)
     if not m:
         return
     pairs: list[list[str]] = []
-    for piece in re.split(r"[；;，,]", m["body"]):
+    for piece in re.split(r"[；;，,。]", m["body"]):
         key = re.match(rf"\s*({'|'.join((*_RESP_KEYS, *_INLINE_DUE_KEYS))})\s*[:：]\s*", piece)
         if key:
             pairs.append([key[1], piece[key.end():].strip()])
@@ -1301,12 +1304,26 @@ def _plan_year(year: int | None, title: str, front: _Front | None = None, report
     m = _YEAR_RE.search(unicodedata.normalize("NFKC", title))
     if m:
         return int(m[1])
+    if front is not None and not front.years and (limits := _limit_years(front.body)):
+        front.years.append(limits)
     if front is not None and front.years:
         found, where = front.years[0]
         if report is not None:
             report.notes.append(_msg("import_year_from", year=found, where=where))
         return found
     raise ImportFailed(_msg("import_no_year", title=title))
+
+
+_LIMIT_YEAR_RE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年\s*(?:[0-9]{1,2}\s*月|底|末|内|年?[上下]半年)")
+
+
+def _limit_years(body: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The earliest year a time limit names (2022年6月底前, 2022年底前), and its line: a last guess at the year."""
+    found = [(int(m[1]), line) for line, text in body for m in _LIMIT_YEAR_RE.finditer(text)]
+    if not found:
+        return None
+    year, line = min(found)
+    return year, _msg("import_year_limit", line=line)
 
 
 def _source_number(body: list[tuple[int, str]]) -> str:

@@ -108,6 +108,21 @@ def two_row_header() -> None:
     _docx(HERE / "two-row-header.docx", d)
 
 
+def lead_first() -> None:
+    """A table whose one units column names its lead first (责任单位（排在第一位的为牵头单位）), no section rows."""
+    d = docx.Document()
+    d.add_paragraph("2023年优化营商环境重点任务分工方案")
+    table = d.add_table(rows=1, cols=4)
+    for c, text in enumerate(["序号", "工作任务及目标", "责任单位（排在第一位的为牵头单位）", "完成时间"]):
+        table.cell(0, c).text = text
+    for row in [["1", "推行企业开办“一日办结”", "登记注册科、信息中心", "2023年6月"],
+                ["2", "开展涉企收费专项检查", "价格监督检查科", "持续推进"]]:
+        cells = table.add_row().cells
+        for c, text in enumerate(row):
+            cells[c].text = text
+    _docx(HERE / "lead-first.docx", d)
+
+
 # --- Excel -----------------------------------------------------------------------------------------------------------
 
 LEDGER_HEADER = ["序号", "问题类别", "存在问题", "整改措施", "责任领导", "牵头单位", "整改时限", "整改进展情况",
@@ -273,6 +288,7 @@ def broken() -> None:
 if __name__ == "__main__":
     division_table()
     two_row_header()
+    lead_first()
     rectification_ledger()
     ledger_by_sheet()
     progress_percent()
