@@ -113,7 +113,8 @@ STATUS_WORDS: list[tuple[str, str]] = [
     (r"暂缓|暂停|中止", "suspended"),
     (r"长期坚持|长期|持续整改|持续推进|常态化|立行立改并长期坚持", "ongoing"),
     (r"未启动|未开始|尚未启动|尚未开始", "not_started"),
-    (r"未完成|正在|推进中|进行中|整改中|部分完成|基本完成|持续|已启动|稳步推进|按计划推进", "in_progress"),
+    (r"未完成|正在|推进中|进行中|整改中|部分完成|基本完成|持续|已启动|稳步推进|按计划推进|序时推进|有序推进|未整改到位",
+     "in_progress"),
     (r"已完成|完成|已整改|整改完毕|已办结|办结|已销号|销号|已落实|到位|是", "done"),
     (r"否", "in_progress"),
 ]
@@ -122,12 +123,12 @@ _SECTION_HEAD_RE = re.compile(r"^(?:第[一二三四五六七八九十百0-9]{1,
                               r"|[（(][一二三四五六七八九十]{1,3}[）)])")
 _FILLER_RE = re.compile(r"填报(?:单位|部门)\s*(?:[（(][^）)]{0,6}[）)])?\s*[:：]\s*(?P<unit>[^\s：:（(]{2,40})")
 _FILL_DATE_RE = re.compile(r"(?:填报|报送|统计|截至|截止)(?:时间|日期)?\s*[:：]?\s*"
-                           r"(?P<y>(?:19|20)\d{2})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})")
+                           r"(?P<y>(?:19|20)\d{2})\s*[年./／-]\s*(?P<m>\d{1,2})\s*[月./／-]\s*(?P<d>\d{1,2})")
 _NAME_SPLIT = re.compile(r"[、，,；;/／\s]+|(?<=[科室局办委队所站心])和")
 _LEAD_FIRST_RE = re.compile(r"牵头[^）)]{0,6}(?:在前|在先|排[在第]?首|第一)"
                             r"|(?:第一|首位|排名第一|排在第一位)[^）)]{0,6}牵头")
 _PERCENT_RE = re.compile(r"^(?P<n>\d{1,3}(?:\.\d+)?)\s*[%％]?$")
-_DOTTED_DATE_RE = re.compile(r"^(?P<y>(?:19|20)\d{2})\s*[./年-]\s*(?P<m>\d{1,2})\s*[./月-]\s*(?P<d>\d{1,2})\s*日?"
+_DOTTED_DATE_RE = re.compile(r"^(?P<y>(?:19|20)\d{2})\s*[./／年-]\s*(?P<m>\d{1,2})\s*[./／月-]\s*(?P<d>\d{1,2})\s*日?"
                              r"\s*(?P<tail>前|之前|以前)?$")
 
 
@@ -537,7 +538,8 @@ def table_ledger(grids: list[Grid], lines: list[str], source: str, year: int | N
     # 填报单位 / 填报时间: above the header, or in a row of their own below the table
     below = [" ".join(dict.fromkeys(t for t in row if t)) for g, _ in tables for row in g.rows
              if 0 < len(set(row) - {""}) <= 2]
-    for text in above + below:
+    header_cells = [t for g, h in tables for t in g.rows[h.row] if t]  # 进展情况（截至9月30日）
+    for text in above + below + header_cells:
         if m := _FILLER_RE.search(text):
             ctx.filler = ctx.filler or m["unit"]
         if (m := _FILL_DATE_RE.search(text)) and ctx.report_date is None:
