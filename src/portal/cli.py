@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,6 +133,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     listed, config_file = _listed_ledgers(Path(args.config_file), output)
     taken = {i for ids in listed.values() for i in ids}
+    if not args.into and data["plan"]["id"] in taken:  # a second plan of the same year: plan2021b
+        from portal.importer import _suffixed
+
+        base, k = data["plan"]["id"], 1
+        while _suffixed(base, k) in taken:
+            k += 1
+        data["plan"]["id"] = _suffixed(base, k)
+        report.notes.append(message("zh", "import_plan_id", {"id": data["plan"]["id"]}))
     if not args.into and taken & set(ledger_ids(data)):  # a second plan: ids unlike the listed ledgers
         prefix_ids(data, data["plan"]["id"])
         report.notes.append(message("zh", "import_ids_prefixed", {"prefix": data["plan"]["id"]}))
@@ -185,6 +194,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"{source}: {terminal_safe(note)}", file=sys.stderr)
     if config_file is not None and output.resolve() not in listed:
         _list_ledger(config_file, output)
+    if config_file is not None:
+        _release_as_of(config_file, data)
     if added and registry is not None:
         sep = message("zh", "import_list_sep", {})
         kinds = sep.join(message("zh", "import_name_kind", {"name": name,
@@ -233,6 +244,33 @@ def _listed_ledgers(config_file: Path, output: Path) -> tuple[dict[Path, list[st
             data = {}
         listed[path] = ledger_ids(data) if isinstance(data, dict) else []
     return listed, config_file
+
+
+def _release_as_of(config_file: Path, data: dict) -> None:
+    """A pinned as_of (the sample portal's 2020-09-30) before the imported plan's year or its progress would show
+    the plan as it never stood, or refuse its updates: the line is commented out, so that the portal counts from
+    today."""
+    import datetime as dt
+
+    from portal.import_registry import ledger_dates
+    from portal.importer import terminal_safe
+
+    try:
+        as_of = read_config(config_file).as_of
+    except (LedgerError, OSError):
+        return
+    if as_of is None or os.environ.get("PORTAL_AS_OF"):
+        return
+    latest = max(ledger_dates(data), default=dt.date(int(data["plan"]["year"]), 1, 1))
+    if as_of >= latest and as_of.year >= int(data["plan"]["year"]):
+        return
+    text = config_file.read_text(encoding="utf-8")
+    changed, n = re.subn(r"(?m)^(\s+)(as_of:\s*\S+.*)$", r"\1# \2  # portal import: the imported plan is later", text,
+                         count=1)
+    if n:
+        config_file.write_text(changed, encoding="utf-8")
+        print(terminal_safe(message("zh", "import_as_of_released", {"config": config_file.name,
+                                                                    "as_of": as_of.isoformat()})))
 
 
 def _list_ledger(config_file: Path, output: Path) -> None:

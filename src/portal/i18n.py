@@ -232,6 +232,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_empty_heading": "这个标题下没有任务，只有结尾段落，未放入台账",
         "import_ids_prefixed": "编号与站点中已有台账的编号重复，本方案的编号都加上前缀“{prefix}-”（如 {prefix}-t01）",
         "import_listed": "已把 {file} 加入 {config} 的 extra.portal.ledgers",
+        "import_plan_id": "站点中已有同一编号的方案，本方案编号改为“{id}”（可用 --plan-id 指定）",
+        "import_as_of_released": "{config} 中固定的统计日期 as_of: {as_of} 早于导入的方案，已注释掉，站点按今天统计",
         "import_output_or_into": "请用 -o 指定新台账文件，或用 --into 指定要更新的已有台账（二者选一）",
         "import_into_missing": "--into 指定的台账 {file} 不存在：新方案请用 -o 导入",
         "import_into_bad": "台账 {file} 无法读取（{reason}），未作改动",
@@ -485,6 +487,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_ids_prefixed": "ids repeat those of a ledger of this portal: this plan's ids all start with "
         "'{prefix}-' (e.g. {prefix}-t01)",
         "import_listed": "added {file} to extra.portal.ledgers in {config}",
+        "import_plan_id": "a plan of this portal has the same id: this plan's id is '{id}' (give one with --plan-id)",
+        "import_as_of_released": "the as-of date pinned in {config} ({as_of}) is before the imported plan: "
+        "commented out, so the portal counts from today",
         "import_output_or_into": "give either -o for a new ledger or --into for the ledger to update",
         "import_into_missing": "the ledger {file} given to --into does not exist: import a new plan with -o",
         "import_into_bad": "the ledger {file} cannot be read ({reason}); nothing changed",

@@ -103,8 +103,9 @@ def merge_registry(path: Path, names: list[str]) -> tuple[str, list[tuple[str, s
 
 
 def ledger_ids(data: dict[str, Any]) -> list[str]:
-    """Every section and task id of a ledger's data."""
-    ids: list[str] = []
+    """The plan's id and every section and task id of a ledger's data."""
+    plan = data.get("plan")
+    ids: list[str] = [str(plan.get("id", ""))] if isinstance(plan, dict) else []
 
     def walk(sections: list[dict[str, Any]]) -> None:
         for section in sections:
@@ -156,3 +157,21 @@ def add_ledger(config_text: str, rel: str) -> str | None:
         lines.insert(k, f"{newline}{item_indent}- {rel}\n")
         return "".join(lines)
     return None
+
+
+def ledger_dates(data: dict[str, Any]) -> list[Any]:
+    """The dates of an imported ledger's progress: updates and closing dates."""
+    import datetime as dt
+
+    dates: list[dt.date] = []
+
+    def walk(sections: list[dict[str, Any]]) -> None:
+        for section in sections:
+            for task in section.get("tasks", []):
+                dates.extend(u["date"] for u in task.get("updates", []) if isinstance(u.get("date"), dt.date))
+                if isinstance(task.get("closed"), dt.date):
+                    dates.append(task["closed"])
+            walk(section.get("sections", []))
+
+    walk(data.get("sections", []))
+    return dates
