@@ -143,3 +143,15 @@ def test_a_sheet_of_a_hundred_thousand_rows_is_refused_within_bounds(tmp_path: P
     with pytest.raises(ImportFailed, match="行数过多"):
         import_file(path)
     assert time.monotonic() - start < 30  # counted while streaming, refused before the sheet is loaded whole
+
+
+def test_an_xlsx_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", "<c/>" * (10 * 1024 * 1024))  # 40 MiB that pack to 40 KiB
+    assert path.stat().st_size < 1024 * 1024
+    with pytest.raises(ImportFailed, match="表格过大"):
+        import_file(path)

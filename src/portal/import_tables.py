@@ -66,8 +66,9 @@ from portal.importer import (
 
 MiB = 1024 * 1024
 MAX_TABLE_BYTES = 50 * MiB  # an .xlsx or .xls file
-MAX_SHEET_XML = 64 * MiB  # decompressed XML of an .xlsx, all parts together (a zip bomb is refused by its headers)
+MAX_SHEET_XML = 32 * MiB  # decompressed XML of an .xlsx, all parts together (a zip bomb is refused by its headers)
 MAX_ROWS = 20_000  # rows of one sheet: a 台账 has tens to a few thousand
+MAX_CELLS = 1_000_000  # rows × columns of one sheet, as its dimension says: openpyxl keeps every cell in memory
 MAX_COLS = 200
 HEADER_SCAN = 20  # rows looked at for the header
 
@@ -235,6 +236,9 @@ def _read_xlsx(data: bytes, name: str) -> tuple[list[Grid], dt.date | None]:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         for ws in book.worksheets:
             rows = ws.max_row if ws.max_row is not None else sum(1 for _ in _capped(ws.iter_rows(), MAX_ROWS + 1))
+            if rows and ws.max_column and rows * ws.max_column > MAX_CELLS:  # 20,000 rows, but 16,000 columns
+                raise ImportFailed(_msg("import_too_many_rows", name=name, sheet=ws.title,
+                                        rows=f"{rows:,} × {ws.max_column:,}", limit=f"{MAX_ROWS:,}"))
             if rows and rows > MAX_ROWS:
                 raise ImportFailed(_msg("import_too_many_rows", name=name, sheet=ws.title, rows=rows,
                                         limit=f"{MAX_ROWS:,}"))
@@ -367,6 +371,9 @@ def _docx_grid(tbl: Any, numbering: _Numbering, index: int) -> Grid:
             raise ImportFailed(_msg("import_too_many_rows", name="Word", sheet=str(index), rows=f"{MAX_ROWS:,}+",
                                     limit=f"{MAX_ROWS:,}"))
         row: list[str] = []
+        before = tr.find(f"{_W}trPr/{_W}gridBefore")  # cells a row leaves out at its start
+        if before is not None:
+            row.extend([""] * max(0, min(int(before.get(_W + "val", "0") or 0), MAX_COLS)))
         for tc in tr.iterchildren(_W + "tc"):
             props = tc.find(_W + "tcPr")
             span_el = props.find(_W + "gridSpan") if props is not None else None
@@ -632,6 +639,8 @@ def _read_grid(g: Grid, h: _Header, label: str, ctx: _Table) -> None:
         if not texts:
             continue
         distinct = list(dict.fromkeys(texts))
+        if r > h.row and sum(1 for c in h.columns if g.cell(r, c) and g.cell(r, c) == g.cell(h.row, c)) >= 2:
+            continue  # the header again (a table continued on the next page)
         if _TOTAL_RE.match(distinct[0]):  # a total or a footnote
             flush()
             ctx.report.unplaced.append((r + 1, " ".join(distinct)))

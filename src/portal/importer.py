@@ -703,6 +703,7 @@ _NUMBER_RES: list[tuple[str, re.Pattern[str]]] = [
     ("node", re.compile(rf"第\s*(?P<n>[{_CN}{_D}]{{1,4}})\s*节")),
     ("cn_dun", re.compile(rf"(?P<n>[{_CN}]{{1,4}})\s*[、．.]")),
     ("cn_paren", re.compile(rf"[（(]\s*(?P<n>[{_CN}]{{1,4}})\s*[）)]")),
+    ("cn_paren", re.compile(r"(?P<n>[㈠-㈩])")),
     ("ar_paren", re.compile(rf"[（(]\s*(?P<n>[{_D}]{{1,3}})\s*[）)]")),
     ("ar_paren", re.compile(r"(?P<n>[⑴-⒇])")),
     ("ar_multi", re.compile(rf"(?P<n>[{_D}]{{1,2}}(?:[.．][{_D}]{{1,2}})+)(?![{_D}.．]){_MULTI_NOT_FIGURE}"
@@ -795,6 +796,8 @@ _ORDINAL_STYLES = {"part", "piece", "chapter", "node"}
 def _number_value(n: str) -> int:
     if n[0] in _CN:
         return chinese_to_int(n)
+    if "㈠" <= n <= "㈩":
+        return ord(n) - 0x321F
     if "①" <= n <= "⑳":
         return ord(n) - 0x245F
     if "⑴" <= n <= "⒇":
