@@ -232,6 +232,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_empty_heading": "这个标题下没有任务，只有结尾段落，未放入台账",
         "import_ids_prefixed": "编号与站点中已有台账的编号重复，本方案的编号都加上前缀“{prefix}-”（如 {prefix}-t01）",
         "import_listed": "已把 {file} 加入 {config} 的 extra.portal.ledgers",
+        "import_unwrapped": "文字按固定宽度折行（像是从 PDF 复制的），已把 {count} 行接回所在段落",
         "import_plan_id": "站点中已有同一编号的方案，本方案编号改为“{id}”（可用 --plan-id 指定）",
         "import_as_of_released": "{config} 中固定的统计日期 as_of: {as_of} 早于导入的方案，已注释掉，站点按今天统计",
         "import_output_or_into": "请用 -o 指定新台账文件，或用 --into 指定要更新的已有台账（二者选一）",
@@ -487,6 +488,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_ids_prefixed": "ids repeat those of a ledger of this portal: this plan's ids all start with "
         "'{prefix}-' (e.g. {prefix}-t01)",
         "import_listed": "added {file} to extra.portal.ledgers in {config}",
+        "import_unwrapped": "the text is broken at a fixed width (as copied out of a PDF): {count} lines were "
+        "joined back to their paragraphs",
         "import_plan_id": "a plan of this portal has the same id: this plan's id is '{id}' (give one with --plan-id)",
         "import_as_of_released": "the as-of date pinned in {config} ({as_of}) is before the imported plan: "
         "commented out, so the portal counts from today",

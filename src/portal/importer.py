@@ -1141,7 +1141,10 @@ def import_plan(lines: list[str], source: str, year: int | None = None, *, plan_
     if not items:
         raise ImportFailed(_msg("import_no_text", name=Path(source).name))
     raw = dict(items)
-    report = ImportReport(source, len(items), 0, 0)
+    items, joined = _unwrap_lines(items)
+    report = ImportReport(source, len(raw), 0, 0)
+    if joined:
+        report.notes.append(_msg("import_unwrapped", count=joined))
     front = _front_matter(items, source, report)
     title, body = front.title, front.body
     rectification = any(_MEASURE_RE.match(text) for _, text in body)
@@ -1171,6 +1174,36 @@ def import_plan(lines: list[str], source: str, year: int | None = None, *, plan_
         plan["source"] = number
     plan["timezone"] = "Asia/Shanghai"
     return {"plan": plan, "sections": sections}, report
+
+
+_SENTENCE_END = tuple("。；;：:！!？?”’）)》")
+
+
+def _unwrap_lines(items: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], int]:
+    """Paragraphs broken at a fixed width (text copied out of a PDF) joined again; the number of lines joined.
+
+    The width is the commonest length of the longer lines; it counts only when a third of them have it. A line of
+    about that width that does not end a sentence continues onto the next, unless the next is numbered or a
+    responsibility line. The joined paragraph keeps the first line's number.
+    """
+    # distinct lines of body text only: a responsibility line repeated under every item has one length too
+    lengths = Counter(len(text) for text in {t for _, t in items} if len(text) >= 16 and not _RESP_RE.match(text))
+    if not lengths:
+        return items, 0
+    width, count = lengths.most_common(1)[0]
+    if count * 3 < sum(lengths.values()) or count < 3:
+        return items, 0
+    out: list[tuple[int, str]] = []
+    joined = 0
+    carry = False
+    for line, text in items:
+        if carry and not _numbered(text) and not _RESP_RE.match(text) and not _DEADLINE_LINE_RE.match(text):
+            out[-1] = (out[-1][0], out[-1][1] + text)
+            joined += 1
+        else:
+            out.append((line, text))
+        carry = len(text) >= width - 2 and not out[-1][1].endswith(_SENTENCE_END)
+    return out, joined
 
 
 def _msg(code: str, **params: object) -> str:
