@@ -145,6 +145,7 @@ class ImportFailed(Exception):
 # ---------------------------------------------------------------------------------------------------------------------
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office 97-2003 files, and encrypted Office files
 TABLE_SUFFIXES = {".xlsx", ".xls", ".et", ".xltx"}
 # Formats read by no library here, or holding macros: asked to be saved as .docx / .xlsx
 REFUSED_SUFFIXES = {".doc", ".wps", ".dot", ".wpt", ".docm", ".dotm", ".xlsm", ".xltm"}
@@ -180,6 +181,10 @@ def read_document(path: Path) -> list[str]:
     data = _read_capped(path, MAX_DOCX_BYTES if suffix == ".docx" else MAX_TEXT_BYTES)
     if not data.strip():
         raise ImportFailed(_msg("import_empty", name=path.name))
+    if suffix == ".docx" and data.startswith(OLE_MAGIC):  # not a zip: encrypted, or a .doc renamed
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise ImportFailed(_msg("import_encrypted", name=path.name))
+        raise ImportFailed(_msg("import_save_as", name=path.name, suffix=".doc", target=".docx"))
     if suffix == ".docx":
         lines = _read_docx(data, path.name)
     else:

@@ -276,6 +276,7 @@ def broken() -> None:
     # An encrypted Office file is an OLE compound file holding EncryptedInfo and EncryptedPackage streams.
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(1024)
     (HERE / "password.xlsx").write_bytes(ole)
+    (HERE / "password.docx").write_bytes(ole)
     (HERE / "legacy.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2040))
     (HERE / "truncated.xlsx").write_bytes(b"PK\x03\x04" + bytes(60) + b"xl/workbook.xml")
     buffer = io.BytesIO()
