@@ -862,6 +862,7 @@ def _classify(items: list[tuple[int, str]], split_inline: bool, punct: ImportRep
 _HAN_SIDE = "\u3000-\u303f\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20\u2018-\u201d\u2026\u2014"
 _HALF_MARK_RE = re.compile(f"(?<=[{_HAN_SIDE}])[,;:?!](?=[{_HAN_SIDE}])")
 _HALF_PAIR_RE = re.compile(r"\(([^()（）]*)\)")
+_ANY_HALF_RE = re.compile(r"[,;:?!(]")
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 
 
@@ -870,6 +871,8 @@ def full_width(text: str) -> tuple[str, int]:
 
     Figures (1,000), English and numbers in brackets ((1), (GB/T 9704)) stay as written.
     """
+    if not _ANY_HALF_RE.search(text):
+        return text, 0
     count = 0
 
     def pair(m: re.Match[str]) -> str:
