@@ -155,3 +155,11 @@ def test_an_xlsx_bomb_is_refused_by_its_declared_size(tmp_path: Path) -> None:
     assert path.stat().st_size < 1024 * 1024
     with pytest.raises(ImportFailed, match="表格过大"):
         import_file(path)
+
+
+def test_names_close_to_the_registry_are_pointed_out() -> None:
+    from portal.import_registry import similar_names
+
+    registry = "departments:\n  - name: 人教科\n  - name: 机关党委\n  - name: 人事科\n  - name: 市委直属机关工委\n"
+    assert similar_names([("人事科", "department"), ("市委直属机关工委", "department")], registry) == [
+        ("人事科", "人教科")]

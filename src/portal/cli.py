@@ -203,6 +203,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                          for name, kind in added)
         print(terminal_safe(message("zh", "import_registry_added", {"file": registry, "count": len(added),
                                                                     "names": kinds})))
+        from portal.import_registry import similar_names
+
+        for name, other in similar_names(added, registry_text):
+            print(terminal_safe(message("zh", "import_registry_similar", {"name": name, "other": other})),
+                  file=sys.stderr)
     return 0
 
 

@@ -173,6 +173,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_registry_added": "{file}：加入 {count} 个单位：{names}。"
         "请核对名称和类型（科室 department、单位 unit、集体 group）",
         "import_registry_bad": "单位名录 {file} 无法读取（{reason}），台账未写出：请先改正名录，或加 --no-registry",
+        "import_registry_similar": "名录中新加的“{name}”与已有的“{other}”相近：如是同一单位，请删去新条目，"
+        "把“{name}”写成“{other}”的别名（aliases）",
         "import_kind_department": "科室",
         "import_kind_unit": "单位",
         "import_kind_group": "集体",
@@ -420,6 +422,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(department, unit, group)",
         "import_registry_bad": "the registry {file} cannot be read ({reason}); no ledger written: correct it, "
         "or add --no-registry",
+        "import_registry_similar": "'{name}' added to the registry is close to '{other}' already there: if they are "
+        "one body, delete the new entry and make '{name}' an alias of '{other}'",
         "import_kind_department": "department",
         "import_kind_unit": "unit",
         "import_kind_group": "group",

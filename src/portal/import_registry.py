@@ -46,6 +46,27 @@ def ledger_names(data: dict[str, Any]) -> list[str]:
     return list(names)
 
 
+def similar_names(added: list[tuple[str, str]], registry_text: str) -> list[tuple[str, str]]:
+    """(added name, a name already in the registry it may be another writing of), by the validation's did-you-mean:
+    人事科 beside 人教科 (so that people make it an alias instead of a second department)."""
+    import yaml
+
+    from portal.ledger.schema import did_you_mean
+
+    try:
+        entries = (yaml.safe_load(registry_text) or {}).get("departments") or []
+    except yaml.YAMLError:
+        return []
+    new = {name for name, _ in added}
+    before = [str(e.get("name")) for e in entries if isinstance(e, dict) and str(e.get("name")) not in new]
+    out = []
+    for name, _ in added:
+        suggestion = did_you_mean(name, before)
+        if suggestion:
+            out.append((name, suggestion))
+    return out
+
+
 def merge_registry(path: Path, names: list[str]) -> tuple[str, list[tuple[str, str]]]:
     """The registry text with ``names`` it did not know added, and the (name, kind) added.
 
