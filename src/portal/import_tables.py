@@ -490,6 +490,21 @@ def _find_header(grid: Grid) -> _Header | None:
     return None
 
 
+def _with_headers(grids: list[Grid]) -> list[tuple[Grid, _Header]]:
+    """The grids that are task tables, with their headers. A Word table without a header right after one with the
+    same number of columns continues it (Word splits a table at an empty paragraph or a page break)."""
+    out: list[tuple[Grid, _Header]] = []
+    for g in grids:
+        h = _find_header(g)
+        if h is None and out and g.kind == "table" and g.rows:
+            last_grid, last = out[-1]
+            if max(len(r) for r in g.rows) == max(len(r) for r in last_grid.rows):
+                h = _Header(-1, dict(last.columns), [])
+        if h is not None:
+            out.append((g, h))
+    return out
+
+
 def _map_row(grid: Grid, r: int) -> tuple[dict[int, str], list[tuple[int, str]]]:
     columns: dict[int, str] = {}
     unmapped: list[tuple[int, str]] = []
@@ -522,6 +537,8 @@ class _Table:
     lead_first: bool = False  # the units column of the table being read names its lead first
     departments: dict[str, None] = field(default_factory=dict)
     sections: list[dict[str, Any]] = field(default_factory=list)
+    # where the last table's rows went (section, category), for a table that continues it
+    last_place: tuple[Any, Any] = (None, None)
 
 
 def table_ledger(grids: list[Grid], lines: list[str], source: str, year: int | None, *, plan_id: str | None,
@@ -530,9 +547,9 @@ def table_ledger(grids: list[Grid], lines: list[str], source: str, year: int | N
     report = ImportReport(source, sum(len(g.rows) for g in grids) + sum(1 for x in lines if x.strip()), 0, 0)
     report.shape = "table"
     ctx = _Table(source, year, options, report)
-    tables = [(g, h) for g in grids if (h := _find_header(g))]
+    tables = _with_headers(grids)
     if not tables:
-        raise ImportFailed(_msg("import_no_header", name=Path(source).name, fields="、".join(
+        raise ImportFailed(_msg("import_no_header", name=Path(source).name, fields=_msg("import_list_sep").join(
             n for f in ("task", "problem", "measures", "lead", "deadline") for n in SYNONYMS[f][:2])))
     # the title and what is above the header: the paragraphs before a Word table, the first rows of a sheet
     above: list[str] = [x.strip() for x in lines if x.strip()]
@@ -545,7 +562,7 @@ def table_ledger(grids: list[Grid], lines: list[str], source: str, year: int | N
     # 填报单位 / 填报时间: above the header, or in a row of their own below the table
     below = [" ".join(dict.fromkeys(t for t in row if t)) for g, _ in tables for row in g.rows
              if 0 < len(set(row) - {""}) <= 2]
-    header_cells = [t for g, h in tables for t in g.rows[h.row] if t]  # 进展情况（截至9月30日）
+    header_cells = [t for g, h in tables if h.row >= 0 for t in g.rows[h.row] if t]  # 进展情况（截至9月30日）
     for text in above + below + header_cells:
         if m := _FILLER_RE.search(text):
             ctx.filler = ctx.filler or m["unit"]
@@ -573,13 +590,13 @@ def table_ledger(grids: list[Grid], lines: list[str], source: str, year: int | N
     several = len(tables) > 1
     for g, h in tables:
         label = g.name if several and g.kind == "sheet" else ""
-        for _, text in h.unmapped:
+        for _, text in h.unmapped if h.row >= 0 else ():
             report.notes.append(_msg("import_unmapped_column", where=g.where(h.row), column=text))
         percents = [float(m["n"]) for c, f in h.columns.items() if f == "percent" for row in g.rows[h.row + 1:]
                     if (m := _PERCENT_RE.match(row[c] if c < len(row) else "")) and "%" not in row[c]]
-        ctx.fractions = bool(percents) and max(percents) <= 1
+        ctx.fractions = (ctx.fractions if h.row < 0 else False) or (bool(percents) and max(percents) <= 1)
         # 责任单位（牵头单位在前）/（排在第一位的为牵头单位）: the first name of the column leads
-        ctx.lead_first = "lead" not in h.columns.values() and any(
+        ctx.lead_first = ctx.lead_first if h.row < 0 else "lead" not in h.columns.values() and any(
             f == "units" and _LEAD_FIRST_RE.search(g.cell(r, c)) for c, f in h.columns.items()
             for r in range(max(0, h.row - 1), h.row + 1))
         _read_grid(g, h, label, ctx)
@@ -619,6 +636,8 @@ def _read_grid(g: Grid, h: _Header, label: str, ctx: _Table) -> None:
         sections.append(top)
     current: dict[str, Any] | None = None  # the section a section row opened
     category: tuple[str, dict[str, Any]] | None = None
+    if h.row < 0:  # the rest of the table before: on in the section it was in
+        current, category = ctx.last_place
     group: list[_Row] = []
 
     def flush() -> None:
@@ -639,7 +658,7 @@ def _read_grid(g: Grid, h: _Header, label: str, ctx: _Table) -> None:
         if not texts:
             continue
         distinct = list(dict.fromkeys(texts))
-        if r > h.row and sum(1 for c in h.columns if g.cell(r, c) and g.cell(r, c) == g.cell(h.row, c)) >= 2:
+        if h.row >= 0 and sum(1 for c in h.columns if g.cell(r, c) and g.cell(r, c) == g.cell(h.row, c)) >= 2:
             continue  # the header again (a table continued on the next page)
         if _TOTAL_RE.match(distinct[0]):  # a total or a footnote
             flush()
@@ -684,6 +703,8 @@ def _read_grid(g: Grid, h: _Header, label: str, ctx: _Table) -> None:
     flush()
     if not top["tasks"]:
         del top["tasks"]
+    ctx.last_place = (category[1] if category else current if current is not None else top if top.get("id") else None,
+                      category)
 
 
 def _joined_heading(distinct: list[str]) -> str:

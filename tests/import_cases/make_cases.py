@@ -123,6 +123,25 @@ def lead_first() -> None:
     _docx(HERE / "lead-first.docx", d)
 
 
+def split_table() -> None:
+    """A task table that Word split in two at an empty paragraph: the second part has no header of its own."""
+    d = docx.Document()
+    d.add_paragraph("2022年“我为群众办实事”重点项目清单")
+    header = ["序号", "项目名称", "牵头单位", "完成时限"]
+    parts = [[["1", "开通消费投诉“绿色通道”", "消费者权益保护科", "5月底前"],
+              ["2", "开展老年人保健食品虚假宣传整治", "广告监督管理科", "8月底前"]],
+             [["3", "推进电梯应急处置平台建设", "特种设备安全监察科", "10月底前"]]]
+    for k, rows in enumerate(parts):
+        table = d.add_table(rows=0, cols=len(header))
+        table.style = "Table Grid"
+        for row in ([header] if k == 0 else []) + rows:
+            cells = table.add_row().cells
+            for c, text in enumerate(row):
+                cells[c].text = text
+        d.add_paragraph("")
+    _docx(HERE / "split-table.docx", d)
+
+
 # --- Excel -----------------------------------------------------------------------------------------------------------
 
 LEDGER_HEADER = ["序号", "问题类别", "存在问题", "整改措施", "责任领导", "牵头单位", "整改时限", "整改进展情况",
@@ -290,6 +309,7 @@ if __name__ == "__main__":
     division_table()
     two_row_header()
     lead_first()
+    split_table()
     rectification_ledger()
     ledger_by_sheet()
     progress_percent()
