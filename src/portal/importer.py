@@ -1463,7 +1463,8 @@ def _recurring_is_due(text: str, start: int, end: int, weekday: int | None) -> b
     if _DUTY_RE.search(clause):
         return True
     at_start = re.fullmatch(r"\s*(?:坚持|要|应|须|在|于|并|按)?\s*", text[:start])
-    return bool(at_start) and not _HOW_OFTEN_RE.search(clause)
+    sentence_end = min((k for c in "。；;！!？?\n" if (k := text.find(c, end)) >= 0), default=len(text))
+    return bool(at_start) and not _HOW_OFTEN_RE.search(text, start, sentence_end)
 
 
 # --- implementation plans --------------------------------------------------------------------------------------------
