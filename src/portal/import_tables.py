@@ -779,7 +779,8 @@ def _rows_to_tasks(rows: list[_Row], home: dict[str, Any], ctx: _Table, g: Grid)
             sub["number"] = rows[0].values["number"]
         home.setdefault("sections", []).append(sub)
         for row in rows:
-            row.values.pop("number", None)  # the number is the shared item's
+            row.values.pop("number", None)  # the number and the task are the shared item's, the sub-section's
+            row.values.pop(fld, None)
             task = _task(row, ctx, g, title_from=("measures",), problem=head if fld == "problem" else "")
             sub.setdefault("tasks", []).append(task)
             ctx.refs.append(_TaskRef(task, None, None, sub["id"]))
