@@ -1235,10 +1235,16 @@ _DOCNUM_LINE_RE = re.compile(r"^\S{0,16}[〔［\[【(（]\s*(?P<y>(?:19|20)\d{2}
 _SIGNER_RE = re.compile(r"^(?:签发人|签\s*发|密级|紧急程度|份号|[★☆]+)\s*[:：]?")
 _ZERO = "〇零○ОO０"
 _CN_YEAR_DIGITS = {**{c: 0 for c in _ZERO}, **{c: i for i, c in enumerate("〇一二三四五六七八九") if i}}
-_DATE_AR = r"(?P<ya>(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"
+_DATE_AR = r"(?P<ya>(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
 _DATE_CN = (rf"(?P<yc>[{_ZERO}一二三四五六七八九]{{4}})\s*年\s*[一二三四五六七八九十]{{1,2}}\s*月"
-            r"(?:\s*[一二三四五六七八九十]{1,3}\s*日)?")
-_DATE_LINE_RE = re.compile(rf"^[（(]?\s*(?:{_DATE_AR}|{_DATE_CN})[^，,。；;]{{0,30}}?[）)]?$")
+            r"\s*[一二三四五六七八九十]{1,3}\s*日")
+# what may follow the date in a date line: （2020年6月5日中共××委员会第5次常委会议审议通过）
+_DATE_TRAIL = r"(?:[^，,。；;]{0,30}?(?:通过|印发|发布|修订|制定|签发))?"
+# A date line: a full date alone (the 落款's), or in brackets (under the title); 年 and 月 alone only in brackets.
+# "2020年12月底前完成验收" is a sentence, not a date line.
+_DATE_LINE_RE = re.compile(
+    rf"^(?P<open>[（(])?\s*(?:{_DATE_AR}|{_DATE_CN}|(?(open)(?P<ym>(?:19|20)\d{{2}})\s*年\s*\d{{1,2}}\s*月|(?!)))"
+    rf"{_DATE_TRAIL}\s*(?(open)[）)])$")
 # A 落款: a short line naming an office (…局 / …委员会 / …办公室 / …领导小组 …), followed by the date line
 _ISSUER_RE = re.compile(
     r"^[^\s，,。；;：:、“”]{2,40}?(?:局|委|委员会|政府|办公室|办公厅|党组|领导小组|小组|办|厅|部|中心|院|所|党委|工委|"
@@ -1336,8 +1342,8 @@ def _title(items: list[tuple[int, str]], source: str, report: ImportReport) -> t
 
 
 def _date_year(m: re.Match[str]) -> int:
-    if m["ya"]:
-        return int(m["ya"])
+    if m["ya"] or m["ym"]:
+        return int(m["ya"] or m["ym"])
     return int("".join(str(_CN_YEAR_DIGITS.get(c, 0)) for c in m["yc"]))
 
 
