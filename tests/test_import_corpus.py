@@ -168,8 +168,8 @@ def test_names_close_to_the_registry_are_pointed_out() -> None:
 def test_a_sentence_starting_with_a_date_is_no_date_line() -> None:
     from portal.importer import import_plan
 
-    data, report = import_plan(["方案", "一、建设", "1.建设监管系统。", "2021年12月底前完成验收。",
-                                "××市市场监督管理局", "2021年3月1日"], "plan.txt")
+    data, _ = import_plan(["方案", "一、建设", "1.建设监管系统。", "2021年12月底前完成验收。",
+                           "××市市场监督管理局", "2021年3月1日"], "plan.txt")
     task = data["sections"][0]["tasks"][0]
     assert task["details"].endswith("2021年12月底前完成验收。") and task["deadline"] == "2021年12月底前"
     assert data["plan"]["year"] == 2021 and data["plan"]["issuer"] == "××市市场监督管理局"
