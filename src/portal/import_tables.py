@@ -595,6 +595,12 @@ def table_ledger(grids: list[Grid], lines: list[str], source: str, year: int | N
         percents = [float(m["n"]) for c, f in h.columns.items() if f == "percent" for row in g.rows[h.row + 1:]
                     if (m := _PERCENT_RE.match(row[c] if c < len(row) else "")) and "%" not in row[c]]
         ctx.fractions = (ctx.fractions if h.row < 0 else False) or (bool(percents) and max(percents) <= 1)
+        # 责任单位 without a 牵头 column: the departments in charge
+        if "lead" not in h.columns.values() and h.row >= 0:
+            for c, f in list(h.columns.items()):
+                if f == "units" and re.match(r"责任(?:单位|部门|科室)", g.cell(h.row, c)) and not any(
+                        _LEAD_FIRST_RE.search(g.cell(r, c)) for r in range(max(0, h.row - 1), h.row + 1)):
+                    h.columns[c] = "lead"
         # 责任单位（牵头单位在前）/（排在第一位的为牵头单位）: the first name of the column leads
         ctx.lead_first = ctx.lead_first if h.row < 0 else "lead" not in h.columns.values() and any(
             f == "units" and _LEAD_FIRST_RE.search(g.cell(r, c)) for c, f in h.columns.items()

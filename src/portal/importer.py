@@ -728,6 +728,8 @@ _INLINE_AFTER = "。；;！!？?"
 _LEAD_KEYS = ("牵头科室", "牵头单位", "牵头部门")
 _UNIT_KEYS = ("责任单位", "责任部门", "配合单位")
 _RESP_KEYS = ("责任领导", *_LEAD_KEYS, "责任科室", *_UNIT_KEYS)
+# named alone (without a 牵头 line), these are the departments in charge; beside one, the cooperating ones
+_RESPONSIBLE_KEYS = ("责任科室", "责任单位", "责任部门")
 _RESP_RE = re.compile(rf"({'|'.join(_RESP_KEYS)})\s*[:：]")
 _DEADLINE_LINE_RE = re.compile(r"^(?:完成时限|完成时间|整改时限|时限要求|时间要求)\s*[:：]\s*")
 _MEASURE_RE = re.compile(r"^整改措施\s*[:：]\s*")
@@ -941,7 +943,7 @@ def _responsibility(fields: list[tuple[str, str]]) -> dict[str, Any]:
         names = [n for n in _NAME_SPLIT.split(value) if n]
         if key == "责任领导":
             leader.extend([value] if value else [])
-        elif key in _LEAD_KEYS or (key == "责任科室" and not has_lead):
+        elif key in _LEAD_KEYS or (key in _RESPONSIBLE_KEYS and not has_lead):  # 责任单位 alone: the one in charge
             lead.extend(names)
         else:
             units.extend(names)
