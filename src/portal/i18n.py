@@ -167,6 +167,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_year_table": "表格中的日期",
         "import_year_filled": "填报时间或文件日期 {date}",
         "import_unmapped_column": "{where}的“{column}”列没有对应的台账字段，这一列未导入",
+        "import_table_over_text": "文件既有正文（{count} 个编号条目）又有任务表：按任务表导入，正文列为未放入台账的行。"
+        "如要按正文导入，请把表格删去或另存正文后再导入",
         "import_deadline_unread": "{where}：完成时限“{text}”无法识别，未写入 deadline",
         "import_status_unread": "{where}：完成情况“{text}”无法识别为状态，未写入 status",
         "import_progress_undated": "{where}：进展没有日期（没有填报时间，也读不到文件日期），未写入 updates",
@@ -414,6 +416,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_year_table": "a date in the table",
         "import_year_filled": "the reporting date or the file's date {date}",
         "import_unmapped_column": "{where}: the column '{column}' matches no ledger field and was not imported",
+        "import_table_over_text": "the file has both a text ({count} numbered items) and a task table: the table was "
+        "imported, the text is listed as not placed. To import the text, remove the table or save the text alone",
         "import_deadline_unread": "{where}: the deadline '{text}' cannot be read; no deadline written",
         "import_status_unread": "{where}: the completion '{text}' is no status; no status written",
         "import_progress_undated": "{where}: the progress has no date (no reporting date, no file date); "

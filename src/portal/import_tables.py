@@ -574,6 +574,11 @@ def table_ledger(grids: list[Grid], lines: list[str], source: str, year: int | N
     title = front.title
     for line, text in front.body:
         report.unplaced.append((line, text))
+    from portal.importer import _numbered
+
+    numbered = sum(1 for _, text in front.body if _numbered(text))
+    if numbered >= 3:  # a plan whose tasks are also tabled (附件：任务分工表): the table is read, the text listed
+        report.notes.append(_msg("import_table_over_text", count=numbered))
     if ctx.report_date is None and file_date is not None:
         ctx.report_date = file_date
     if year is None and not _YEAR_RE.search(title):
