@@ -17,6 +17,8 @@ from pathlib import Path
 
 import docx
 import openpyxl
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from openpyxl.styles import Alignment
 
 HERE = Path(__file__).resolve().parent
@@ -140,6 +142,45 @@ def split_table() -> None:
                 cells[c].text = text
         d.add_paragraph("")
     _docx(HERE / "split-table.docx", d)
+
+
+def auto_numbered() -> None:
+    """An outline whose numbers are Word's automatic numbering (第%1部分 / （%2） / %3.), not typed: a version with
+    a 落款 and a closing paragraph."""
+    d = docx.Document()
+    numbering = d.part.numbering_part.element
+    levels = [("chineseCounting", "第%1部分"), ("chineseCounting", "（%2）"), ("decimal", "%3.")]
+    body = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/>'
+                   "</w:lvl>" for i, (fmt, text) in enumerate(levels))
+    abstract = parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{body}</w:abstractNum>')
+    first_num = numbering.find(qn("w:num"))
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def numbered(text: str, level: int) -> None:
+        paragraph = d.add_paragraph(text)
+        paragraph._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+
+    d.add_paragraph("2024年计量工作实施方案")
+    numbered("主要任务", 0)
+    numbered("夯实计量基础", 1)
+    numbered("4月底前完成社会公用计量标准复查。", 2)
+    numbered("开展计量器具强制检定工作，10月底前完成年度检定计划。", 2)
+    d.add_paragraph("牵头科室：计量科")
+    numbered("服务产业发展", 1)
+    numbered("每季度走访重点企业，了解计量需求。", 2)
+    d.add_paragraph("牵头科室：计量科  责任单位：计量检定测试所")
+    numbered("保障措施", 0)
+    numbered("加强经费保障，确保检定设备更新。", 2)
+    d.add_paragraph("牵头科室：财务科")
+    d.add_paragraph("各单位要结合实际抓好落实。")
+    d.add_paragraph("××市市场监督管理局")
+    d.add_paragraph("2024年1月15日")
+    _docx(HERE / "auto-numbered.docx", d)
 
 
 # --- Excel -----------------------------------------------------------------------------------------------------------
@@ -310,6 +351,7 @@ if __name__ == "__main__":
     two_row_header()
     lead_first()
     split_table()
+    auto_numbered()
     rectification_ledger()
     ledger_by_sheet()
     progress_percent()
