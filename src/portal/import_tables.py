@@ -239,8 +239,9 @@ def _read_xlsx(data: bytes, name: str) -> tuple[list[Grid], dt.date | None]:
             if rows and ws.max_column and rows * ws.max_column > MAX_CELLS:  # 20,000 rows, but 16,000 columns
                 raise ImportFailed(_msg("import_too_many_rows", name=name, sheet=ws.title,
                                         rows=f"{rows:,} × {ws.max_column:,}", limit=f"{MAX_ROWS:,}"))
-            if rows and rows > MAX_ROWS:
-                raise ImportFailed(_msg("import_too_many_rows", name=name, sheet=ws.title, rows=rows,
+            if rows and rows > MAX_ROWS:  # counted only up to the limit when the sheet does not say its size
+                shown = f"{rows:,}" if ws.max_row is not None else f"{MAX_ROWS:,}+"
+                raise ImportFailed(_msg("import_too_many_rows", name=name, sheet=ws.title, rows=shown,
                                         limit=f"{MAX_ROWS:,}"))
         book.close()
         book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
@@ -287,7 +288,7 @@ def _read_xls(data: bytes, name: str) -> tuple[list[Grid], dt.date | None]:
     for index in range(book.nsheets):
         sheet = book.sheet_by_index(index)
         if sheet.nrows > MAX_ROWS:
-            raise ImportFailed(_msg("import_too_many_rows", name=name, sheet=sheet.name, rows=sheet.nrows,
+            raise ImportFailed(_msg("import_too_many_rows", name=name, sheet=sheet.name, rows=f"{sheet.nrows:,}",
                                     limit=f"{MAX_ROWS:,}"))
         if getattr(sheet, "visibility", 0):
             continue
