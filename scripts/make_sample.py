@@ -35,7 +35,8 @@ def sample(seed: Path = SEED, progress: Path = PROGRESS) -> str:
         met = extra.pop("milestones_met", {})
         if met:  # a milestone the ledger marks as met: {text: its wording, done: the date}
             wording = task["deadline"] if isinstance(task["deadline"], list) else [task["deadline"]]
-            task["deadline"] = [{"text": w, "done": met[w]} if w in met else w for w in wording]
+            parts = [{"text": w, "done": met[w]} if w in met else w for w in wording]
+            task["deadline"] = parts if isinstance(task["deadline"], list) else parts[0]
         task.update(extra)
     return dump_ledger(data)
 

@@ -22,6 +22,8 @@ FONT_NAME = re.compile(r"FONTS?$")
 READERS = {
     "deadlines/wording.py": "reads how plans word deadlines (6月底前, 每月, “七一”前 …)",
     "importer.py": "reads plan documents: numbering, 牵头单位 lines, 关于“…”问题 (its messages: see the note below)",
+    "import_tables.py": "reads tables: the column names of 任务分工表 and 台账, completion words (已完成, 正在推进 …)",
+    "import_registry.py": "reads department names: what kind of body a name ends in (…科, …中心, 各…)",
     "ledger/schema.py": "the declared ledger schema: each field's Chinese name (accepted as a key too) and the "
     "editor hint published in the JSON Schema; aliases of status words people type",
     "config.py": "the declared settings schema, as above",

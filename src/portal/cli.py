@@ -11,15 +11,20 @@ import argparse
 import datetime as dt
 import gc
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portal.config import PortalConfig, read_config
 from portal.i18n import LABELS, message
 from portal.ledger.load import Loaded, load
 from portal.problems import LedgerError
 from portal.round.periods import Period
+
+if TYPE_CHECKING:
+    from portal.import_merge import Changes
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -113,42 +118,105 @@ def cmd_import(args: argparse.Namespace) -> int:
     import datetime as dt
     import gc
 
-    from portal.importer import ImportFailed, import_file, terminal_safe
+    from portal.import_registry import ledger_ids, ledger_names, merge_registry, prefix_ids
+    from portal.importer import ImportFailed, Options, import_file, terminal_safe
     from portal.ledger.load import load_text
     from portal.ledger.yamlout import dump_ledger
 
-    output = Path(args.output)
+    if bool(args.output) == bool(args.into):
+        print(message("zh", "import_output_or_into", {}), file=sys.stderr)
+        return 2
+    output = Path(args.output or args.into)
     source = terminal_safe(args.file)
-    if output.exists() and not args.force:
+    if args.into and not output.is_file():
+        print(message("zh", "import_into_missing", {"file": terminal_safe(str(output))}), file=sys.stderr)
+        return 1
+    if args.output and output.exists() and not args.force:
         print(message("zh", "import_exists", {"file": terminal_safe(str(output))}), file=sys.stderr)
         return 1
     try:
-        data, report = import_file(Path(args.file), args.year, plan_id=args.plan_id)
+        options = Options(keep_punctuation=args.keep_punctuation, anyway=args.anyway)
+        data, report = import_file(Path(args.file), args.year, plan_id=args.plan_id, options=options)
     except ImportFailed as err:
         print(f"{source}: {terminal_safe(str(err))}", file=sys.stderr)
         return 1
+    listed, config_file = _listed_ledgers(Path(args.config_file), output)
+    taken = {i for ids in listed.values() for i in ids}
+    if not args.into and data["plan"]["id"] in taken:  # a second plan of the same year: plan2021b
+        from portal.importer import _suffixed
+
+        base, k = data["plan"]["id"], 1
+        while _suffixed(base, k) in taken:
+            k += 1
+        data["plan"]["id"] = _suffixed(base, k)
+        report.notes.append(message("zh", "import_plan_id", {"id": data["plan"]["id"]}))
+    if not args.into and taken & set(ledger_ids(data)):  # a second plan: ids unlike the listed ledgers
+        prefix_ids(data, data["plan"]["id"])
+        report.notes.append(message("zh", "import_ids_prefixed", {"prefix": data["plan"]["id"]}))
     # Writing and checking the ledger of a large plan makes millions of objects that live to the end and no garbage
     # cycles: CPython's collector, walking them again and again, took half the time of an 8 MB import
     gc.disable()
+    changes = None
     try:
-        text = dump_ledger(data)
+        if args.into:
+            from portal.import_merge import merge_into
+
+            try:
+                text, changes = merge_into(output.read_text(encoding="utf-8-sig"), data)
+            except (OSError, ValueError, UnicodeDecodeError) as err:
+                print(message("zh", "import_into_bad", {"file": terminal_safe(str(output)),
+                                                        "reason": terminal_safe(str(err))}), file=sys.stderr)
+                return 1
+        else:
+            text = dump_ledger(data)
         load_text(text, output.name, as_of=dt.date.max, registry=None)
     except LedgerError as err:  # the importer's own mistake (or a ledger over its size limit): say so, write nothing
         print("\n".join(terminal_safe(line) for line in err.report().splitlines()), file=sys.stderr)
         return 2
     finally:
         gc.enable()
+    registry_text, added = "", []
+    registry = None if args.no_registry else Path(args.registry or output.with_name("departments.yaml"))
+    if registry is not None:
+        try:
+            registry_text, added = merge_registry(registry, ledger_names(data))
+        except (OSError, ValueError) as err:  # an existing registry that does not parse: say so, write nothing
+            print(message("zh", "import_registry_bad", {"file": terminal_safe(str(registry)),
+                                                       "reason": terminal_safe(str(err))}), file=sys.stderr)
+            return 1
     tmp = output.with_name(f".{output.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, output)
+    if registry is not None and added:
+        tmp = registry.with_name(f".{registry.name}.tmp")
+        tmp.write_text(registry_text, encoding="utf-8")
+        os.replace(tmp, registry)
     print(terminal_safe(message("zh", "import_done", {"file": output, "sections": report.sections,
                                                       "tasks": report.tasks, "source": report.source,
                                                       "lines": report.lines})))
+    if changes is not None:
+        _print_changes(changes, output)
     for line, words in report.unplaced:
         shown = terminal_safe(words[:60]) + ("…" if len(words) > 60 else "")
         print(message("zh", "import_unplaced", {"where": f"{source}:{line}", "words": shown}), file=sys.stderr)
     for note in report.notes:
         print(f"{source}: {terminal_safe(note)}", file=sys.stderr)
+    if config_file is not None and output.resolve() not in listed:
+        _list_ledger(config_file, output)
+    if config_file is not None:
+        _release_as_of(config_file, data)
+    if added and registry is not None:
+        sep = message("zh", "import_list_sep", {})
+        kinds = sep.join(message("zh", "import_name_kind", {"name": name,
+                                                            "kind": message("zh", f"import_kind_{kind}", {})})
+                         for name, kind in added)
+        print(terminal_safe(message("zh", "import_registry_added", {"file": registry, "count": len(added),
+                                                                    "names": kinds})))
+        from portal.import_registry import similar_names
+
+        for name, other in similar_names(added, registry_text):
+            print(terminal_safe(message("zh", "import_registry_similar", {"name": name, "other": other})),
+                  file=sys.stderr)
     return 0
 
 
@@ -178,6 +246,90 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(terminal_safe(message("zh", "init_done", {"dir": made.path, "title": made.title, "tasks": made.tasks,
                                                     "departments": made.departments, "commit": made.commit[:8]})))
     return 0
+def _print_changes(changes: Changes, output: Path) -> None:
+    """What re-importing a revised plan changed: counts, then each task added, changed or removed."""
+    from portal.importer import terminal_safe
+
+    print(terminal_safe(message("zh", "import_into_summary", {
+        "file": output, "kept": len(changes.kept), "changed": len(changes.changed), "added": len(changes.added),
+        "removed": len(changes.removed)})))
+    sep = message("zh", "import_list_sep", {})
+    for task_id, keys in changes.changed:
+        print(terminal_safe(message("zh", "import_into_changed", {"id": task_id, "fields": sep.join(keys)})))
+    for task_id, title in changes.added:
+        print(terminal_safe(message("zh", "import_into_added", {"id": task_id, "title": title})))
+    for task_id, title, progress in changes.removed:
+        warn = message("zh", "import_into_lost_progress", {}) if progress else ""
+        print(terminal_safe(message("zh", "import_into_removed", {"id": task_id, "title": title, "warn": warn})))
+
+
+def _listed_ledgers(config_file: Path, output: Path) -> tuple[dict[Path, list[str]], Path | None]:
+    """The ledgers mkdocs.yml lists (their ids, the output's own left out) and the config file; none without one."""
+    import yaml
+
+    from portal.import_registry import ledger_ids
+
+    if not config_file.is_file():
+        return {}, None
+    try:
+        cfg = read_config(config_file)
+    except (LedgerError, OSError):
+        return {}, None
+    listed: dict[Path, list[str]] = {}
+    for rel in cfg.ledgers:
+        path = cfg.path(rel).resolve()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) if path != output.resolve() else {}
+        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+            data = {}
+        listed[path] = ledger_ids(data) if isinstance(data, dict) else []
+    return listed, config_file
+
+
+def _release_as_of(config_file: Path, data: dict) -> None:
+    """A pinned as_of (the sample portal's 2020-09-30) before the imported plan's year or its progress would show
+    the plan as it never stood, or refuse its updates: the line is commented out, so that the portal counts from
+    today."""
+    import datetime as dt
+
+    from portal.import_registry import ledger_dates
+    from portal.importer import terminal_safe
+
+    try:
+        as_of = read_config(config_file).as_of
+    except (LedgerError, OSError):
+        return
+    if as_of is None or os.environ.get("PORTAL_AS_OF"):
+        return
+    latest = max(ledger_dates(data), default=dt.date(int(data["plan"]["year"]), 1, 1))
+    if as_of >= latest and as_of.year >= int(data["plan"]["year"]):
+        return
+    text = config_file.read_text(encoding="utf-8")
+    changed, n = re.subn(r"(?m)^(\s+)(as_of:\s*\S+.*)$", r"\1# \2  # portal import: the imported plan is later", text,
+                         count=1)
+    if n:
+        config_file.write_text(changed, encoding="utf-8")
+        print(terminal_safe(message("zh", "import_as_of_released", {"config": config_file.name,
+                                                                    "as_of": as_of.isoformat()})))
+
+
+def _list_ledger(config_file: Path, output: Path) -> None:
+    """Add the new ledger to extra.portal.ledgers of mkdocs.yml, or say how to."""
+    from portal.import_registry import add_ledger
+    from portal.importer import terminal_safe
+
+    try:
+        rel = os.path.relpath(output.resolve(), config_file.resolve().parent).replace(os.sep, "/")
+        text = config_file.read_text(encoding="utf-8")
+        changed = add_ledger(text, rel)
+        if changed is not None and changed != text:
+            config_file.write_text(changed, encoding="utf-8")
+            print(terminal_safe(message("zh", "import_listed", {"file": rel, "config": config_file.name})))
+            return
+    except (OSError, ValueError):
+        pass
+    print(terminal_safe(message("zh", "import_list_by_hand", {"file": output, "config": config_file.name})),
+          file=sys.stderr)
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
@@ -476,12 +628,23 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_snapshot)
 
-    p = sub.add_parser("import", help="read a plan document (.txt .md .docx) into a ledger YAML file")
+    p = sub.add_parser("import", help="read a plan (.docx .txt .md) or a ledger table (.xlsx .xls) into a ledger file")
     p.add_argument("file")
-    p.add_argument("-o", "--output", required=True, help="the ledger file to write, e.g. tasks.yaml")
+    p.add_argument("-o", "--output", default=None, help="the ledger file to write, e.g. tasks.yaml")
+    p.add_argument("--into", default=None, metavar="LEDGER",
+                   help="re-import a revised plan into this ledger: ids, status and progress kept, changes listed")
     p.add_argument("--year", type=int, default=None, help="the plan's year when its title does not say")
     p.add_argument("--plan-id", default=None, help="the plan's id (default: plan<year>)")
     p.add_argument("--force", action="store_true", help="overwrite the output file")
+    p.add_argument("--anyway", action="store_true",
+                   help="import a document that reads as a speech, a summary or a report of past work")
+    p.add_argument("--keep-punctuation", action="store_true",
+                   help="keep half-width punctuation between Chinese characters as written")
+    p.add_argument("--registry", default=None,
+                   help="the registry to add the departments found to (default: departments.yaml beside the output)")
+    p.add_argument("--no-registry", action="store_true", help="write no registry")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml",
+                   help="the portal's settings: the ledgers listed there keep their ids, the new one is added")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("init", help="a new portal repository for an office, from its plan document or empty")

@@ -223,6 +223,130 @@ MESSAGES: dict[str, dict[str, str]] = {
         # supervision (issue 15)
         "notices_written": "已写出 {n} 份督办通知单和汇总（统计截至 {as_of}）：{folder}",
         "notices_none": "截至 {as_of} 没有亮红灯或黄灯的事项，无需督办；已写出汇总：{folder}",
+        # import (issue 12)
+        "import_punctuation": "中文之间的半角标点已改为全角，共 {count} 处（如 , → ，、( ) → （ ））；"
+        "要保留原样请加 --keep-punctuation",
+        "import_frequency": "{where}：“{phrase}”说的是活动多久开展一次，不是完成时限，未写入 deadline",
+        "import_closing": "从这一行起是结尾段落（要求、说明、附件、落款等），不属于任何任务，未放入台账",
+        "import_issuer": "制定单位（issuer）读作：{issuer}",
+        "import_notice_title": "标题“{notice}”是印发方案的通知，方案名称取书名号中的“{title}”",
+        "import_year_docnum": "第 {line} 行的发文字号",
+        "import_year_dateline": "第 {line} 行的成文日期",
+        "import_year_signature": "第 {line} 行的落款日期",
+        "import_year_limit": "第 {line} 行的完成时限",
+        "import_year_from": "标题中没有年份，方案年度 {year} 读自{where}；如不对请用 --year 指定",
+        "import_not_plan_speech": "不像方案，像是讲话稿（{seen}）：讲话不是待办任务的清单，未导入。"
+        "如确实要作为方案导入，请加 --anyway",
+        "import_not_plan_summary": "不像方案，像是工作总结或情况报告（{seen}）："
+        "它叙述已做的工作，不是待办的任务，未导入。"
+        "如确实要作为方案导入，请加 --anyway",
+        "import_not_plan_past": "不像方案，像是对已做工作的报告：{items} 个编号条目中有 {past} 个在叙述已做的事"
+        "（如“{example}”），未导入。如确实要作为方案导入，请加 --anyway",
+        "import_sheet_row": "工作表“{name}”第 {row} 行",
+        "import_table_row": "表格{name}第 {row} 行",
+        "import_empty": "文件是空的：{name}",
+        "import_bad_docx": "不是有效的 Word 文件（.docx）：{name} 已损坏或不是 Word 格式（{reason}）",
+        "import_bad_excel": "不是有效的 Excel 文件：{name} 已损坏或不是 Excel 格式（{reason}）。"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入",
+        "import_not_excel": "不是 Excel 文件：{name} 的内容既不是 .xlsx 也不是 .xls。"
+        "请用 Excel 或 WPS 另存为 .xlsx 再导入",
+        "import_encrypted": "文件有密码保护（已加密）：{name} 无法读取。请在 Excel、Word 或 WPS 中去掉密码"
+        "（文件→信息→保护→用密码进行加密，清空密码）后另存，再导入",
+        "import_macros": "文件含宏（{name}）：导入不读取含宏的文件。"
+        "请在 Excel、Word 或 WPS 中“另存为” .xlsx 或 .docx（不含宏）再导入",
+        "import_save_as": "{name} 是旧格式 {suffix}，导入读不了："
+        "请用 Word、Excel 或 WPS 打开，“另存为” {target} 后再导入",
+        "import_xls_reader": "读取 .xls 需要 xlrd：请运行 make setup 安装依赖，或把 {name} 另存为 .xlsx",
+        "import_table_too_big": "表格过大：{name} 解压后超过导入上限（{what}），可能是特意构造的文件。请拆分后分别导入",
+        "import_too_many_rows": "表格行数过多：{name} 的工作表“{sheet}”有 {rows} 行，超过导入上限 {limit} 行。"
+        "请删去空行或把台账拆成几个文件分别导入",
+        "import_no_header": "{name} 中没有找到任务表的表头：表头一行应有“{fields}”等列名",
+        "import_table_empty": "{name} 的表格中没有任务行",
+        "import_year_table": "表格中的日期",
+        "import_year_filled": "填报时间或文件日期 {date}",
+        "import_unmapped_column": "{where}的“{column}”列没有对应的台账字段，这一列未导入",
+        "import_table_over_text": "文件既有正文（{count} 个编号条目）又有任务表：按任务表导入，正文列为未放入台账的行。"
+        "如要按正文导入，请把表格删去或另存正文后再导入",
+        "import_deadline_unread": "{where}：完成时限“{text}”无法识别，未写入 deadline",
+        "import_status_unread": "{where}：完成情况“{text}”无法识别为状态，未写入 status",
+        "import_progress_undated": "{where}：进展没有日期（没有填报时间，也读不到文件日期），未写入 updates",
+        "import_registry_added": "{file}：加入 {count} 个单位：{names}。"
+        "请核对名称和类型（科室 department、单位 unit、集体 group）",
+        "import_registry_bad": "单位名录 {file} 无法读取（{reason}），台账未写出：请先改正名录，或加 --no-registry",
+        "import_registry_similar": "名录中新加的“{name}”与已有的“{other}”相近：如是同一单位，请删去新条目，"
+        "把“{name}”写成“{other}”的别名（aliases）",
+        "import_kind_department": "科室",
+        "import_kind_unit": "单位",
+        "import_kind_group": "集体",
+        "import_list_sep": "、",
+        "import_name_kind": "{name}（{kind}）",
+        "import_part_size": "{part} 解压后有 {size}",
+        "import_part_lied": "{part} 解压后比压缩包中声明的 {size} 还大，可能是特意构造的文件",
+        "import_docx_too_big": "Word 文件内容过大：{name} 解压后的文字部分超过上限 {limit}（{what}）。请把文档拆分成几"
+        "个较小的文件，分别导入",
+        "import_no_suffix": "（没有扩展名）",
+        "import_unsupported": "不支持的文件类型 {suffix}：请把文件另存为 .docx、.xlsx、.txt 或 .md 后再导入",
+        "import_no_text": "文件中没有文字：{name}",
+        "import_unreadable": "无法读取文件 {file}：{reason}",
+        "import_not_regular": "不是普通文件：{name} 是{kind}，无法导入。请导入保存在磁盘上的 .docx、.txt 或 .md 文件",
+        "import_kind_file_dir": "文件夹",
+        "import_kind_file_fifo": "管道（FIFO）",
+        "import_kind_file_device": "设备文件",
+        "import_kind_file_socket": "套接字",
+        "import_kind_file_special": "特殊文件",
+        "import_size_told": "有 {size}，超过导入上限 {limit}",
+        "import_size_grew": "的内容超过导入上限 {limit}（读取时才发现，文件可能正在被写入）",
+        "import_too_big": "文件过大：{name} {told}。请把方案拆分成几个较小的文件（例如每个板块一个文件），分别导入",
+        "import_bytes": "{n} 字节",
+        "import_not_text_nul": "不是文本文件：{name} 含有二进制内容（NUL 字节），请导入 .docx 或纯文本文件",
+        "import_not_text_control": "不是文本文件：{name} 含有大量控制字符，可能是二进制文件",
+        "import_foreign_encoding": "文件编码不受支持：{name} 是{what}编码的文本，导入只读 UTF-8 和 GB18030（GBK）。请"
+        "用记事本或 WPS 打开它，“另存为”时把编码选为 UTF-8，再导入",
+        "import_encoding_big5": "繁体中文 Big5 ",
+        "import_encoding_cp932": "日文 Shift-JIS ",
+        "import_unknown_encoding": "无法识别文件编码：{name} 既不是 UTF-8 也不是 GB18030 编码的文本",
+        "import_docx_text": "Word 文件中的文字过多：{name} 的文字（含自动编号）超过 {limit} 个字符的导入上限。请把文档"
+        "拆分成几个较小的文件，分别导入",
+        "import_too_many_items": "条目过多：到第 {line} 行，编号的板块、任务和整改措施已超过 {limit} 个，超过导入上限"
+        "。请把方案拆分成几个较小的文件，分别导入",
+        "import_ids_per_item": "任务序号在各条目内重新编号，任务编号写作“t条目-序号”（如 {example}）以保持唯一",
+        "import_ids_repeated": "任务序号在同一板块内重复，任务按出现顺序编号 t1、t2……",
+        "import_ids_unnumbered": "部分任务没有序号，任务按出现顺序编号 t1、t2……",
+        "import_no_tasks": "不是实施方案：没有找到编号的任务（如 1. 或（1））",
+        "import_at_line": "第 {line} 行：{note}",
+        "import_line": "第 {line} 行",
+        "import_manner": "{where}：“{phrase}”不在任务第一句，看作做法而非完成时限，未写入 deadline",
+        "import_title_from_name": "第 {line} 行不像标题（编号行、正文段落或过长），方案名称暂用文件名“{title}”，请改为"
+        "方案的正式名称",
+        "import_untitled": "导入的方案",
+        "import_no_year": "没有找到方案年度：标题“{title}”中没有年份（如 2020年），请用 --year 指定年度",
+        "import_resp_orphan": "{key} 行没有对应的条目",
+        "import_after_resp": "在责任行之后、下一个编号之前，不属于任何条目",
+        "import_section_deadline": "完成时限写在板块上而不是任务上，未导入",
+        "import_empty_item": "第 {line} 行：{number} 没有内容，任务名称暂用序号",
+        "import_deadline_line_unread": "完成时限中没有读出期限，未导入",
+        "import_report_outside": "报告中 {count} 行不属于整改问题（前言、基本情况、今后打算等），已列入未导入行",
+        "import_progress_line": "是整改进展，不是整改措施，未导入（可写成进展 updates）",
+        "import_report_other": "不是问题、整改措施或问题分组，未导入",
+        "import_seen_line": "第 {line} 行“{text}”",
+        "import_seen_title": "标题含“{word}”",
+        "import_notes_cell": "备注：{text}",
+        "import_empty_heading": "这个标题下没有任务，只有结尾段落，未放入台账",
+        "import_ids_prefixed": "编号与站点中已有台账的编号重复，本方案的编号都加上前缀“{prefix}-”（如 {prefix}-t01）",
+        "import_listed": "已把 {file} 加入 {config} 的 extra.portal.ledgers",
+        "import_unwrapped": "文字按固定宽度折行（像是从 PDF 复制的），已把 {count} 行接回所在段落",
+        "import_plan_id": "站点中已有同一编号的方案，本方案编号改为“{id}”（可用 --plan-id 指定）",
+        "import_as_of_released": "{config} 中固定的统计日期 as_of: {as_of} 早于导入的方案，已注释掉，站点按今天统计",
+        "import_output_or_into": "请用 -o 指定新台账文件，或用 --into 指定要更新的已有台账（二者选一）",
+        "import_into_missing": "--into 指定的台账 {file} 不存在：新方案请用 -o 导入",
+        "import_into_bad": "台账 {file} 无法读取（{reason}），未作改动",
+        "import_into_summary": "{file}：保留 {kept} 项任务（编号、状态和进展不变，其中 {changed} 项内容有修改），"
+        "新增 {added} 项，删除 {removed} 项",
+        "import_into_changed": "  修改 {id}：{fields}",
+        "import_into_added": "  新增 {id}：{title}",
+        "import_into_removed": "  删除 {id}：{title}{warn}",
+        "import_into_lost_progress": "（已有进展记录，删除后只留在 git 历史中）",
+        "import_list_by_hand": "请把 {file} 加入 {config} 的 extra.portal.ledgers，站点才会显示这个方案",
     },
     "en": {
         "yaml_syntax": "YAML syntax error: {problem}. Check the indentation, colons, quotes and brackets",
@@ -458,6 +582,146 @@ MESSAGES: dict[str, dict[str, str]] = {
         # supervision (issue 15)
         "notices_written": "wrote {n} supervision notices and their summary (as of {as_of}): {folder}",
         "notices_none": "nothing red or yellow as of {as_of}: no notice needed; wrote the summary: {folder}",
+        # import (issue 12)
+        "import_punctuation": "{count} half-width punctuation marks between Chinese characters were made full-width "
+        "(, → ，, ( ) → （ ）); add --keep-punctuation to keep the text as written",
+        "import_frequency": "{where}: '{phrase}' says how often an activity happens, not when it is due: "
+        "not written as a deadline",
+        "import_closing": "from this line on the document closes (requirements, notes, attachments, signature): "
+        "it belongs to no task and is not placed in the ledger",
+        "import_issuer": "issuer read as: {issuer}",
+        "import_notice_title": "the title '{notice}' is a notice forwarding the plan: the plan's title is '{title}'",
+        "import_year_docnum": "the document number on line {line}",
+        "import_year_dateline": "the date line on line {line}",
+        "import_year_signature": "the signature date on line {line}",
+        "import_year_limit": "the time limit on line {line}",
+        "import_year_from": "the title has no year: the plan's year {year} was read from {where}; "
+        "give --year if it is wrong",
+        "import_not_plan_speech": "this reads as a speech, not a plan ({seen}): a speech is no list of tasks to do, "
+        "so nothing was imported. Add --anyway to import it as a plan all the same",
+        "import_not_plan_summary": "this reads as a work summary or a report, not a plan ({seen}): it tells what "
+        "was done, not what is to be done, so nothing was imported. Add --anyway to import it all the same",
+        "import_not_plan_past": "this reads as a report of past work: {past} of its {items} numbered items tell "
+        "what was done ('{example}'), so nothing was imported. Add --anyway to import it all the same",
+        "import_sheet_row": "sheet '{name}' row {row}",
+        "import_table_row": "table {name} row {row}",
+        "import_empty": "the file is empty: {name}",
+        "import_bad_docx": "not a valid Word file (.docx): {name} is damaged or not in Word format ({reason})",
+        "import_bad_excel": "not a valid Excel file: {name} is damaged or not in Excel format ({reason}). Open it in "
+        "Excel or WPS and save it as .xlsx",
+        "import_not_excel": "not an Excel file: {name} is neither .xlsx nor .xls. Save it as .xlsx in Excel or WPS",
+        "import_encrypted": "the file is password-protected (encrypted): {name} cannot be read. Remove the password "
+        "in Excel, Word or WPS, save it, and import it again",
+        "import_macros": "the file holds macros ({name}): macro-enabled files are not imported. Save it as .xlsx or "
+        ".docx (without macros) and import that",
+        "import_save_as": "{name} is in the old {suffix} format, which cannot be read: open it in Word, Excel or WPS "
+        "and save it as {target}",
+        "import_xls_reader": "reading .xls needs xlrd: run make setup, or save {name} as .xlsx",
+        "import_table_too_big": "table too large: {name} unpacks past the import limit ({what}); it may be crafted. "
+        "Split it and import the parts",
+        "import_too_many_rows": "too many rows: sheet '{sheet}' of {name} has {rows} rows, over the import limit of "
+        "{limit}. Delete empty rows or split the ledger into several files",
+        "import_no_header": "no header of a task table was found in {name}: the header row should name columns "
+        "such as {fields}",
+        "import_table_empty": "the tables of {name} hold no task rows",
+        "import_year_table": "a date in the table",
+        "import_year_filled": "the reporting date or the file's date {date}",
+        "import_unmapped_column": "{where}: the column '{column}' matches no ledger field and was not imported",
+        "import_table_over_text": "the file has both a text ({count} numbered items) and a task table: the table was "
+        "imported, the text is listed as not placed. To import the text, remove the table or save the text alone",
+        "import_deadline_unread": "{where}: the deadline '{text}' cannot be read; no deadline written",
+        "import_status_unread": "{where}: the completion '{text}' is no status; no status written",
+        "import_progress_undated": "{where}: the progress has no date (no reporting date, no file date); "
+        "no update written",
+        "import_registry_added": "{file}: {count} departments added: {names}. Check the names and kinds "
+        "(department, unit, group)",
+        "import_registry_bad": "the registry {file} cannot be read ({reason}); no ledger written: correct it, "
+        "or add --no-registry",
+        "import_registry_similar": "'{name}' added to the registry is close to '{other}' already there: if they are "
+        "one body, delete the new entry and make '{name}' an alias of '{other}'",
+        "import_kind_department": "department",
+        "import_kind_unit": "unit",
+        "import_kind_group": "group",
+        "import_list_sep": ", ",
+        "import_name_kind": "{name} ({kind})",
+        "import_part_size": "{part} unpacks to {size}",
+        "import_part_lied": "{part} unpacks to more than the {size} the archive declares: it may be crafted",
+        "import_docx_too_big": "Word file too large: the text parts of {name} unpack past the limit of {limit} ({what}"
+        "). Split the document and import the parts",
+        "import_no_suffix": "(no extension)",
+        "import_unsupported": "file type {suffix} is not supported: save the file as .docx, .xlsx, .txt or .md and imp"
+        "ort that",
+        "import_no_text": "the file holds no text: {name}",
+        "import_unreadable": "cannot read the file {file}: {reason}",
+        "import_not_regular": "not a regular file: {name} is a {kind} and cannot be imported. Import a .docx, .txt or "
+        ".md file saved on disk",
+        "import_kind_file_dir": "folder",
+        "import_kind_file_fifo": "pipe (FIFO)",
+        "import_kind_file_device": "device",
+        "import_kind_file_socket": "socket",
+        "import_kind_file_special": "special file",
+        "import_size_told": "is {size}, over the import limit of {limit}",
+        "import_size_grew": "holds more than the import limit of {limit} (found while reading: the file may be being w"
+        "ritten)",
+        "import_too_big": "file too large: {name} {told}. Split the plan into smaller files (one per part, say) and im"
+        "port each",
+        "import_bytes": "{n} bytes",
+        "import_not_text_nul": "not a text file: {name} holds binary content (NUL bytes); import a .docx or a plain te"
+        "xt file",
+        "import_not_text_control": "not a text file: {name} holds many control characters; it may be binary",
+        "import_foreign_encoding": "encoding not supported: {name} is text in {what}; the import reads UTF-8 and GB180"
+        "30 (GBK) only. Open it in Notepad or WPS and save it as UTF-8",
+        "import_encoding_big5": "Big5 (traditional Chinese)",
+        "import_encoding_cp932": "Shift-JIS (Japanese)",
+        "import_unknown_encoding": "unknown encoding: {name} is neither UTF-8 nor GB18030 text",
+        "import_docx_text": "too much text in the Word file: {name} holds more than the import limit of {limit} charac"
+        "ters (with its automatic numbers). Split it and import the parts",
+        "import_too_many_items": "too many items: by line {line} the numbered sections, tasks and measures are over th"
+        "e import limit of {limit}. Split the plan and import the parts",
+        "import_ids_per_item": "task numbers restart in each item: task ids are t<item>-<number> (e.g. {example}) to s"
+        "tay unique",
+        "import_ids_repeated": "task numbers repeat within a section: tasks are numbered in order t1, t2 …",
+        "import_ids_unnumbered": "some tasks have no number: tasks are numbered in order t1, t2 …",
+        "import_no_tasks": "not a plan: no numbered tasks were found (such as 1. or (1))",
+        "import_at_line": "line {line}: {note}",
+        "import_line": "line {line}",
+        "import_manner": "{where}: '{phrase}' is not in the task's first sentence: read as manner, not a deadline; no "
+        "deadline written",
+        "import_title_from_name": "line {line} does not read as a title (a numbered line, body text or too long): the "
+        "plan is named after the file, '{title}'; give it its real title",
+        "import_untitled": "imported plan",
+        "import_no_year": "no year found: the title '{title}' names no year (such as 2020年); give it with --year",
+        "import_resp_orphan": "the {key} line belongs to no item",
+        "import_after_resp": "after the responsibility lines and before the next number: it belongs to no item",
+        "import_section_deadline": "a time limit written on a section, not a task: not imported",
+        "import_empty_item": "line {line}: {number} has no text; the task is named by its number",
+        "import_deadline_line_unread": "no deadline could be read from the time limit: not imported",
+        "import_report_outside": "{count} lines of the report are not about problems to rectify (preamble, background,"
+        " plans): listed as not placed",
+        "import_progress_line": "this is progress, not a measure: not imported (it may be written as updates)",
+        "import_report_other": "neither a problem, a measure nor a group of problems: not imported",
+        "import_seen_line": "line {line}: '{text}'",
+        "import_seen_title": "the title has '{word}'",
+        "import_notes_cell": "Note: {text}",
+        "import_empty_heading": "this heading holds no task, only the closing paragraphs: not placed in the ledger",
+        "import_ids_prefixed": "ids repeat those of a ledger of this portal: this plan's ids all start with "
+        "'{prefix}-' (e.g. {prefix}-t01)",
+        "import_listed": "added {file} to extra.portal.ledgers in {config}",
+        "import_unwrapped": "the text is broken at a fixed width (as copied out of a PDF): {count} lines were "
+        "joined back to their paragraphs",
+        "import_plan_id": "a plan of this portal has the same id: this plan's id is '{id}' (give one with --plan-id)",
+        "import_as_of_released": "the as-of date pinned in {config} ({as_of}) is before the imported plan: "
+        "commented out, so the portal counts from today",
+        "import_output_or_into": "give either -o for a new ledger or --into for the ledger to update",
+        "import_into_missing": "the ledger {file} given to --into does not exist: import a new plan with -o",
+        "import_into_bad": "the ledger {file} cannot be read ({reason}); nothing changed",
+        "import_into_summary": "{file}: {kept} tasks kept (ids, status and progress unchanged; {changed} of them "
+        "reworded), {added} added, {removed} removed",
+        "import_into_changed": "  changed {id}: {fields}",
+        "import_into_added": "  added {id}: {title}",
+        "import_into_removed": "  removed {id}: {title}{warn}",
+        "import_into_lost_progress": " (it had progress: that stays in git history only)",
+        "import_list_by_hand": "add {file} to extra.portal.ledgers in {config} for the portal to show the plan",
     },
 }
 

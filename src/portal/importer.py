@@ -25,11 +25,15 @@ Reading
     before the ledger is built.
 
 Numbering
-    一、 / （一） / 1. 1、 1． / （1） / ① (and ⑴ ⒈), full- or half-width, spaces allowed. The
-    levels nest in the order the document uses them: a number of a style already open closes
-    that level and starts a sibling, any other style opens a level below the current one.
+    第一部分 / 第一篇 / 第一章 / 第一节, 一、 / （一） / 1. 1、 1． (1.1, 1.1.1, and 1 before a title) / （1） / 1) / ①
+    (and ⑴ ⒈), full- or half-width, spaces allowed. After "1." digits are a decimal figure (1.5亿元) unless a date
+    word follows them (1.6月底前, 2.9-10月份); after "1、" they never are (3、9月份完成). The levels nest in the
+    order the document uses them: a number of a style already open closes that level and starts a sibling, any
+    other style opens a level below the current one; when that order contradicts itself (（一） above 1. in one
+    part, 1. directly under the next part before its （一）), the usual order of 公文 levels decides.
     （n） and ① written on within a paragraph after 。；！？ (（n） also after ：) are split off when
-    they continue the count (n = previous + 1, or 1).
+    they continue the count (n = previous + 1, or 1). Responsibility and time limits in brackets at the end of
+    an item (（牵头单位：…；完成时限：…）) belong to that item.
 
 Plans
     Top-level numbers are sections; numbered nodes with numbered children are sections; the
@@ -68,10 +72,26 @@ Rectification reports (detected by a line starting 整改措施：)
     整改措施 is itself the problem, a task of the aspect. Aspect and finding titles drop the
     formulaic 关于“ ”（方面）问题 wrapping. Everything else (preamble, 基本情况, 今后打算) is unplaced.
 Plan metadata
-    title: the first non-empty line (unless it is numbered, longer than 80 characters or ends
-    with 。, then the file name and a note); year: the argument, else the first 19xx/20xx in the
-    title, else :class:`ImportFailed`; id: ``plan_id`` or plan<year>; source: the last document
-    number (×〔2020〕12号) in the first paragraph after the title; timezone Asia/Shanghai.
+    Above the title: a 版头 (××局文件, or an office's name alone), a 发文字号 (×发〔2020〕3号), 签发人 lines. The
+    title is the first line after them, unless it reads as body text (then the file name, and a note); a title
+    broken over two lines is joined; a notice forwarding the plan (关于印发《…》的通知) gives the title in 《》.
+    Year: the argument, else the title's, else the 发文字号's, the date line's under the title (（2020年6月5日）,
+    also in Chinese numerals 二〇二〇年六月五日) or the 落款's (an office's name over a date line), else
+    :class:`ImportFailed`. Issuer: the 落款, else the 版头. id: ``plan_id`` or plan<year>; source: the 发文字号
+    above the title, else the last document number in the first paragraph after it; timezone Asia/Shanghai.
+Not plans
+    A speech (同志们：, a title with 讲话), a summary or report (总结, 汇报, a title ending 情况) or a text whose
+    numbered items mostly tell what was done is refused with what was seen, unless ``Options.anyway``.
+Closing paragraphs
+    After the last numbered item, plain paragraphs from the first that closes the document (各…要结合实际,
+    本方案自…, 附件：, 抄送：) are listed as not placed; a heading left with nothing but those is too.
+Punctuation
+    Half-width , ; : ? ! between Chinese characters and ( ) around Chinese words become full-width (counted in
+    the report), unless ``Options.keep_punctuation``; printed numbers stay as printed.
+Frequencies
+    A recurring phrase is a deadline only when it names a day (每周二, 每月25日前), its clause reports or submits
+    (每月通报, 每季度报送) or it starts the task without a minimum (每季度召开一次…); how often an activity
+    happens (每周集中学习半天, 每年至少召开1次) is noted and makes nothing due.
 
 Nothing is dropped silently: every non-empty line ends up in a field or in ``report.unplaced``
 (line numbers are 1-based lines of a text file, paragraphs of a Word file); only labels
@@ -96,6 +116,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.deadlines.wording import find_deadline_phrases
+from portal.i18n import message
 from portal.problems import printable
 
 __all__ = ["ImportFailed", "ImportReport", "import_file", "import_plan", "read_document", "terminal_safe"]
@@ -111,6 +132,8 @@ class ImportReport:
     tasks: int
     unplaced: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    punctuation: int = 0  # half-width marks between Chinese characters made full-width
+    shape: str = "outline"  # outline | rectification | table
 
 
 class ImportFailed(Exception):
@@ -122,6 +145,10 @@ class ImportFailed(Exception):
 # ---------------------------------------------------------------------------------------------------------------------
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office 97-2003 files, and encrypted Office files
+TABLE_SUFFIXES = {".xlsx", ".xls", ".et", ".xltx"}
+# Formats read by no library here, or holding macros: asked to be saved as .docx / .xlsx
+REFUSED_SUFFIXES = {".doc", ".wps", ".dot", ".wpt", ".docm", ".dotm", ".xlsm", ".xltm"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 MiB = 1024 * 1024
 # A real plan is 20-50 KB of text; 10 MiB is a plan of some 50,000 tasks, and the ledger made from it stays within
@@ -149,11 +176,15 @@ def read_document(path: Path) -> list[str]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TEXT_SUFFIXES and suffix != ".docx":
-        shown = suffix or "（没有扩展名）"
-        raise ImportFailed(f"不支持的文件类型 {shown}：请把文件另存为 .docx、.txt 或 .md 后再导入")
+        shown = suffix or _msg("import_no_suffix")
+        raise ImportFailed(_msg("import_unsupported", suffix=shown))
     data = _read_capped(path, MAX_DOCX_BYTES if suffix == ".docx" else MAX_TEXT_BYTES)
     if not data.strip():
-        raise ImportFailed(f"文件是空的：{path.name}")
+        raise ImportFailed(_msg("import_empty", name=path.name))
+    if suffix == ".docx" and data.startswith(OLE_MAGIC):  # not a zip: encrypted, or a .doc renamed
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise ImportFailed(_msg("import_encrypted", name=path.name))
+        raise ImportFailed(_msg("import_save_as", name=path.name, suffix=".doc", target=".docx"))
     if suffix == ".docx":
         lines = _read_docx(data, path.name)
     else:
@@ -161,7 +192,7 @@ def read_document(path: Path) -> list[str]:
         if suffix in MARKDOWN_SUFFIXES:
             lines = [_from_markdown(line) for line in lines]
     if not any(line.strip() for line in lines):
-        raise ImportFailed(f"文件中没有文字：{path.name}")
+        raise ImportFailed(_msg("import_no_text", name=path.name))
     return lines
 
 
@@ -178,7 +209,7 @@ def _read_capped(path: Path, limit: int) -> bytes:
             _check_regular(path, os.fstat(stream.fileno()).st_mode)
             data = stream.read(limit + 1)
     except OSError as exc:
-        raise ImportFailed(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+        raise ImportFailed(_msg("import_unreadable", file=path, reason=exc.strerror or exc)) from exc
     if len(data) > limit:  # it grew since it was measured, or its size is not known before reading (/proc)
         raise ImportFailed(_too_big(path.name, None, limit))
     return data
@@ -188,16 +219,16 @@ def _check_regular(path: Path, mode: int) -> None:
     """ImportFailed unless ``mode`` is a regular file's: a pipe or a device would be read for ever."""
     if stat.S_ISREG(mode):
         return
-    kind = ("文件夹" if stat.S_ISDIR(mode) else "管道（FIFO）" if stat.S_ISFIFO(mode)
-            else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "套接字" if stat.S_ISSOCK(mode)
-            else "特殊文件")
-    raise ImportFailed(f"不是普通文件：{path.name} 是{kind}，无法导入。请导入保存在磁盘上的 .docx、.txt 或 .md 文件")
+    kind = ("dir" if stat.S_ISDIR(mode) else "fifo" if stat.S_ISFIFO(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "special")
+    raise ImportFailed(_msg("import_not_regular", name=path.name, kind=_msg(f"import_kind_file_{kind}")))
 
 
 def _too_big(name: str, size: int | None, limit: int) -> str:
-    told = (f"有 {_size(size)}，超过导入上限 {_size(limit)}" if size is not None
-            else f"的内容超过导入上限 {_size(limit)}（读取时才发现，文件可能正在被写入）")
-    return f"文件过大：{name} {told}。请把方案拆分成几个较小的文件（例如每个板块一个文件），分别导入"
+    told = (_msg("import_size_told", size=_size(size), limit=_size(limit)) if size is not None
+            else _msg("import_size_grew", limit=_size(limit)))
+    return _msg("import_too_big", name=name, told=told)
 
 
 def _size(n: int) -> str:
@@ -205,13 +236,9 @@ def _size(n: int) -> str:
     for unit, scale in (("GiB", 1024**3), ("MiB", MiB), ("KiB", 1024)):
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{n} 字节"
+    return _msg("import_bytes", n=n)
 
 
-NOT_TEXT_NUL = "不是文本文件：{name} 含有二进制内容（NUL 字节），请导入 .docx 或纯文本文件"
-NOT_TEXT_CONTROL = "不是文本文件：{name} 含有大量控制字符，可能是二进制文件"
-FOREIGN_ENCODING = ("文件编码不受支持：{name} 是{what}编码的文本，导入只读 UTF-8 和 GB18030（GBK）。"
-                    "请用记事本或 WPS 打开它，“另存为”时把编码选为 UTF-8，再导入")
 _SAMPLE = 64 * 1024  # bytes looked at to tell encodings apart
 
 
@@ -226,20 +253,20 @@ def _decode(data: bytes, name: str) -> str:
     elif b"\x00" in data:  # UTF-16 without a BOM puts a NUL beside every ASCII character; binary data has NULs too
         text = _utf16_without_bom(data)
         if text is None:
-            raise ImportFailed(NOT_TEXT_NUL.format(name=name))
+            raise ImportFailed(_msg("import_not_text_nul", name=name))
     else:
         text = _strict(data, "utf-8-sig")
         if text is None:
             encoding = _legacy_encoding(data[:_SAMPLE])
             if encoding in _FOREIGN:
-                raise ImportFailed(FOREIGN_ENCODING.format(name=name, what=_FOREIGN[encoding]))
+                raise ImportFailed(_msg("import_foreign_encoding", name=name, what=_msg(f"import_encoding_{encoding}")))
             text = _strict(data, "gb18030")
             if text is None and _control_bytes(data[:_SAMPLE]):
-                raise ImportFailed(NOT_TEXT_CONTROL.format(name=name))
+                raise ImportFailed(_msg("import_not_text_control", name=name))
     if text is None:
-        raise ImportFailed(f"无法识别文件编码：{name} 既不是 UTF-8 也不是 GB18030 编码的文本")
+        raise ImportFailed(_msg("import_unknown_encoding", name=name))
     if _looks_binary(text):
-        raise ImportFailed(NOT_TEXT_CONTROL.format(name=name))
+        raise ImportFailed(_msg("import_not_text_control", name=name))
     return text
 
 
@@ -290,7 +317,7 @@ def _common_sjis(b: bytes) -> bool:  # Shift-JIS symbols, full-width letters, ka
 
 
 _LEGACY = {"gb18030": _common_gb, "big5": _common_big5, "cp932": _common_sjis}
-_FOREIGN = {"big5": "繁体中文 Big5 ", "cp932": "日文 Shift-JIS "}
+_FOREIGN = {"big5", "cp932"}
 
 
 def _legacy_encoding(sample: bytes) -> str:
@@ -390,14 +417,13 @@ def _read_docx(data: bytes, name: str) -> list[str]:
             text = numbering.label(p) + _paragraph_text(p)
             chars += len(text)
             if chars > MAX_DOCX_TEXT_CHARS:
-                raise ImportFailed(f"Word 文件中的文字过多：{name} 的文字（含自动编号）超过 {MAX_DOCX_TEXT_CHARS:,} "
-                                   "个字符的导入上限。请把文档拆分成几个较小的文件，分别导入")
+                raise ImportFailed(_msg("import_docx_text", name=name, limit=f"{MAX_DOCX_TEXT_CHARS:,}"))
             lines.extend(text.split("\n"))
         return lines
     except (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError, zlib.error, EOFError, NotImplementedError,
             RuntimeError) as exc:  # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
         reason = type(exc).__name__
-        raise ImportFailed(f"不是有效的 Word 文件（.docx）：{name} 已损坏或不是 Word 格式（{reason}）") from exc
+        raise ImportFailed(_msg("import_bad_docx", name=name, reason=reason)) from exc
 
 
 class _DocxParts:
@@ -420,12 +446,11 @@ class _DocxParts:
 
         info = self.archive.getinfo(member)
         if info.file_size > self.left:  # declared in the archive: refused before anything is decompressed
-            raise ImportFailed(self._too_big(f"{member} 解压后有 {_size(info.file_size)}"))
+            raise ImportFailed(self._too_big(_msg("import_part_size", part=member, size=_size(info.file_size))))
         with self.archive.open(info) as stream:
             data = stream.read(info.file_size + 1)  # never more than declared (so than the budget), whatever comes
         if len(data) > info.file_size:
-            raise ImportFailed(self._too_big(f"{member} 解压后比压缩包中声明的 {_size(info.file_size)} 还大，"
-                                             "可能是特意构造的文件"))
+            raise ImportFailed(self._too_big(_msg("import_part_lied", part=member, size=_size(info.file_size))))
         self.left -= len(data)
         return etree.fromstring(data, self.parser)
 
@@ -445,8 +470,7 @@ class _DocxParts:
         return None
 
     def _too_big(self, what: str) -> str:
-        return (f"Word 文件内容过大：{self.name} 解压后的文字部分超过上限 {_size(MAX_DOCX_XML_BYTES)}（{what}）。"
-                "请把文档拆分成几个较小的文件，分别导入")
+        return _msg("import_docx_too_big", name=self.name, limit=_size(MAX_DOCX_XML_BYTES), what=what)
 
 
 def _docx_paragraphs(parent: Any) -> Iterator[Any]:
@@ -671,21 +695,41 @@ def chinese_to_int(text: str) -> int:
 # ---------------------------------------------------------------------------------------------------------------------
 
 _CN = "一二三四五六七八九十百零〇两"
+_D = "0-9０-９"
+# After "1." a run of digits is a decimal figure (1.5亿元) unless a date word follows it (1.6月底前, 2.2020年底前):
+# then the line is item 1 whose text starts with a date. After "1、" digits are never a decimal (3、9月份完成).
+_NOT_DECIMAL = rf"(?![{_D}]+(?![{_D}])(?!\s*(?:[月日号年季周]|[-－—–~～至到]\s*[{_D}]{{1,2}}\s*月)))"
+# Multi-level decimal numbers (1.1 / 2.3.1) need text after them, and no unit that would make them a figure.
+_MULTI_NOT_FIGURE = r"(?!\s*[月日号年季周%％万亿千百倍元个次项名人天户家件条所期前后起至到止])"
 _NUMBER_RES: list[tuple[str, re.Pattern[str]]] = [
+    ("part", re.compile(rf"第\s*(?P<n>[{_CN}{_D}]{{1,4}})\s*部\s*分")),
+    ("piece", re.compile(rf"第\s*(?P<n>[{_CN}{_D}]{{1,4}})\s*篇")),
+    ("chapter", re.compile(rf"第\s*(?P<n>[{_CN}{_D}]{{1,4}})\s*章")),
+    ("node", re.compile(rf"第\s*(?P<n>[{_CN}{_D}]{{1,4}})\s*节")),
     ("cn_dun", re.compile(rf"(?P<n>[{_CN}]{{1,4}})\s*[、．.]")),
     ("cn_paren", re.compile(rf"[（(]\s*(?P<n>[{_CN}]{{1,4}})\s*[）)]")),
-    ("ar_paren", re.compile(r"[（(]\s*(?P<n>[0-9０-９]{1,3})\s*[）)]")),
+    ("cn_paren", re.compile(r"(?P<n>[㈠-㈩])")),
+    ("ar_paren", re.compile(rf"[（(]\s*(?P<n>[{_D}]{{1,3}})\s*[）)]")),
     ("ar_paren", re.compile(r"(?P<n>[⑴-⒇])")),
-    ("ar_dot", re.compile(r"(?P<n>[0-9０-９]{1,3})\s*[.．、](?![0-9０-９])")),
+    ("ar_multi", re.compile(rf"(?P<n>[{_D}]{{1,2}}(?:[.．][{_D}]{{1,2}})+)(?![{_D}.．]){_MULTI_NOT_FIGURE}"
+                            r"(?=\s|[\u4e00-\u9fff“《（(])")),
+    ("ar_dot", re.compile(rf"(?P<n>[{_D}]{{1,3}})\s*(?:、|[.．]{_NOT_DECIMAL})")),
+    ("ar_space", re.compile(rf"(?P<n>[{_D}]{{1,2}})[ \t\u3000]+(?=[\u4e00-\u9fff])"
+                            r"(?![\u4e00-\u9fff]?[个次项年月日天人家户名万亿元倍])")),
     ("ar_dot", re.compile(r"(?P<n>[⒈-⒛])")),
+    ("ar_rparen", re.compile(rf"(?P<n>[{_D}]{{1,3}})\s*[）)]")),
     ("circled", re.compile(r"(?P<n>[①-⑳])")),
 ]
+# Separators printed between a part / chapter number and its title (第一部分 指导思想, 第二章：…)
+_AFTER_ORDINAL = "、．.：: \t\u3000"
 # Run-on numbers inside a paragraph: （n） / ⑴ / ① after the end of a sentence.
 _INLINE_RE = re.compile(r"[（(]\s*(?P<p>[0-9０-９]{1,3})\s*[）)]|(?P<e>[⑴-⒇])|(?P<c>[①-⑳])")
 _INLINE_AFTER = "。；;！!？?"
 _LEAD_KEYS = ("牵头科室", "牵头单位", "牵头部门")
 _UNIT_KEYS = ("责任单位", "责任部门", "配合单位")
 _RESP_KEYS = ("责任领导", *_LEAD_KEYS, "责任科室", *_UNIT_KEYS)
+# named alone (without a 牵头 line), these are the departments in charge; beside one, the cooperating ones
+_RESPONSIBLE_KEYS = ("责任科室", "责任单位", "责任部门")
 _RESP_RE = re.compile(rf"({'|'.join(_RESP_KEYS)})\s*[:：]")
 _DEADLINE_LINE_RE = re.compile(r"^(?:完成时限|完成时间|整改时限|时限要求|时间要求)\s*[:：]\s*")
 _MEASURE_RE = re.compile(r"^整改措施\s*[:：]\s*")
@@ -710,6 +754,32 @@ class _Entry:
     number: str = ""
     value: int = 0
     fields: list[tuple[str, str]] = field(default_factory=list)  # responsibility (key, value) pairs
+    due: str = ""  # a time limit written in brackets after the item (（完成时限：6月底前）)
+
+
+_INLINE_RESP_RE = re.compile(rf"[（(]\s*(?P<body>(?:{'|'.join(_RESP_KEYS)}|完成时限|完成时间|时间节点|时限)\s*[:：]"
+                             r"[^（）()]*)[）)]\s*[。；;]?\s*$")
+_INLINE_DUE_KEYS = ("完成时限", "完成时间", "时间节点", "时限")
+# the same fields written on after the item's last sentence: '…全覆盖。牵头单位：行政审批科；完成时限：6月底前。'
+_TRAILING_RESP_RE = re.compile(rf"(?<=[。；;])\s*(?P<body>(?:{'|'.join(_RESP_KEYS)}|完成时限|完成时间|时间节点)\s*[:：]"
+                               r"[^（）()]*?)[。；;]?\s*$")
+
+
+def _inline_fields(entry: _Entry) -> None:
+    """'…清单。（牵头单位：安监科，配合单位：各股室；完成时限：3月底前）' -> the fields and time limit of the item."""
+    m = _INLINE_RESP_RE.search(entry.text) or _TRAILING_RESP_RE.search(entry.text)
+    if not m:
+        return
+    pairs: list[list[str]] = []
+    for piece in re.split(r"[；;，,。]", m["body"]):
+        key = re.match(rf"\s*({'|'.join((*_RESP_KEYS, *_INLINE_DUE_KEYS))})\s*[:：]\s*", piece)
+        if key:
+            pairs.append([key[1], piece[key.end():].strip()])
+        elif pairs and piece.strip():
+            pairs[-1][1] += "、" + piece.strip()
+    entry.text = entry.text[: m.start()].rstrip()
+    entry.fields = [(k, v) for k, v in pairs if k not in _INLINE_DUE_KEYS and v]
+    entry.due = " ".join(v for k, v in pairs if k in _INLINE_DUE_KEYS and v)
 
 
 def _numbered(text: str) -> tuple[str, str, int, str] | None:
@@ -717,30 +787,49 @@ def _numbered(text: str) -> tuple[str, str, int, str] | None:
     for style, pattern in _NUMBER_RES:
         m = pattern.match(text)
         if m:
-            return style, re.sub(r"\s+", "", m[0]), _number_value(m["n"]), text[m.end():].strip()
+            number = re.sub(r"\s+", "", m[0])
+            rest = text[m.end():]
+            if style in _ORDINAL_STYLES:
+                rest = rest.lstrip(_AFTER_ORDINAL)
+            elif style == "ar_multi":  # 1.1 and 1.1.1 are levels of their own
+                style = f"ar_multi{len(re.findall('[.．]', number))}"
+            return style, number, _number_value(m["n"]), rest.strip()
     return None
+
+
+_ORDINAL_STYLES = {"part", "piece", "chapter", "node"}
 
 
 def _number_value(n: str) -> int:
     if n[0] in _CN:
         return chinese_to_int(n)
+    if "㈠" <= n <= "㈩":
+        return ord(n) - 0x321F
     if "①" <= n <= "⑳":
         return ord(n) - 0x245F
     if "⑴" <= n <= "⒇":
         return ord(n) - 0x2473
     if "⒈" <= n <= "⒛":
         return ord(n) - 0x2487
-    return int(n)
+    return int(unicodedata.normalize("NFKC", re.split("[.．]", n)[-1]))
 
 
-def _classify(items: list[tuple[int, str]], split_inline: bool) -> list[_Entry]:
-    """Entries for the lines after the title, run-on sub-tasks split off when ``split_inline``."""
+def _classify(items: list[tuple[int, str]], split_inline: bool, punct: ImportReport | None = None) -> list[_Entry]:
+    """Entries for the lines after the title, run-on sub-tasks split off when ``split_inline``.
+
+    With ``punct`` (a report to count in), half-width punctuation between Chinese characters in the text (not in
+    printed numbers) is made full-width.
+    """
     entries: list[_Entry] = []
     last: dict[str, int] = {}  # last value seen per style, so that run-on numbers must continue the count
     # what can make a section or a task: numbered lines and pieces, measures (the problem before each is a task) and
     # lines starting 关于 (a finding); an upper bound, so that a huge ledger is refused before it is built
     items_seen = 0
     for line, text in items:
+        start = len(entries)
+        bracketed = re.fullmatch(r"[（(](.*)[）)][。；;]?", text)
+        if bracketed and _RESP_RE.match(bracketed[1]):  # （牵头单位：办公室）on a line of its own
+            text = bracketed[1]
         if _RESP_RE.match(text):
             entries.append(_Entry(line, "resp", text, fields=_resp_fields(text)))
         elif m := _DEADLINE_LINE_RE.match(text):
@@ -753,15 +842,58 @@ def _classify(items: list[tuple[int, str]], split_inline: bool) -> list[_Entry]:
             entry = _Entry(line, "num", rest, style, number, value)
             last[style] = value
             pieces = _split_run_on(entry, last) if split_inline else [entry]
+            for piece in pieces:
+                _inline_fields(piece)
             entries.extend(pieces)
             items_seen += len(pieces)
         else:
             entries.append(_Entry(line, "plain", text))
             items_seen += text.startswith("关于")
         if items_seen > MAX_ITEMS:
-            raise ImportFailed(f"条目过多：到第 {line} 行，编号的板块、任务和整改措施已超过 {MAX_ITEMS:,} 个，"
-                               "超过导入上限。请把方案拆分成几个较小的文件，分别导入")
+            raise ImportFailed(_msg("import_too_many_items", line=line, limit=f"{MAX_ITEMS:,}"))
+        if punct is not None:
+            for e in entries[start:]:
+                e.text, changed = full_width(e.text)
+                if changed:
+                    punct.punctuation += changed
+                    if e.kind == "resp":
+                        e.fields = _resp_fields(e.text)
     return entries
+
+
+_HAN_SIDE = "\u3000-\u303f\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20\u2018-\u201d\u2026\u2014"
+_HALF_MARK_RE = re.compile(f"(?<=[{_HAN_SIDE}])[,;:?!](?=[{_HAN_SIDE}])")
+_HALF_PAIR_RE = re.compile(r"\(([^()（）]*)\)")
+_ANY_HALF_RE = re.compile(r"[,;:?!(]")
+_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+
+
+def full_width(text: str) -> tuple[str, int]:
+    """Half-width , ; : ? ! between Chinese characters, and ( ) around Chinese words, made full-width; the count.
+
+    Figures (1,000), English and numbers in brackets ((1), (GB/T 9704)) stay as written.
+    """
+    if not _ANY_HALF_RE.search(text):
+        return text, 0
+    count = 0
+
+    def pair(m: re.Match[str]) -> str:
+        nonlocal count
+        inner = m[1]
+        if re.search("[\u4e00-\u9fff]", inner) and not re.search("[A-Za-z]", inner):
+            count += 2
+            return f"（{inner}）"
+        return m[0]
+
+    def mark(m: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return _FULL[m[0]]
+
+    if "(" in text:
+        text = _HALF_PAIR_RE.sub(pair, text)
+    text = _HALF_MARK_RE.sub(mark, text)
+    return text, count
 
 
 def _split_run_on(entry: _Entry, last: dict[str, int]) -> list[_Entry]:
@@ -811,7 +943,7 @@ def _responsibility(fields: list[tuple[str, str]]) -> dict[str, Any]:
         names = [n for n in _NAME_SPLIT.split(value) if n]
         if key == "责任领导":
             leader.extend([value] if value else [])
-        elif key in _LEAD_KEYS or (key == "责任科室" and not has_lead):
+        elif key in _LEAD_KEYS or (key in _RESPONSIBLE_KEYS and not has_lead):  # 责任单位 alone: the one in charge
             lead.extend(names)
         else:
             units.extend(names)
@@ -856,21 +988,23 @@ def _unwrap(text: str) -> str:
     return m["w"].strip() if m else text
 
 
-def _deadline(text: str, year: int) -> tuple[str | list[str] | None, list[str]]:
-    """(the deadline field from the phrases in ``text``, ongoing words left out as not in the first sentence)."""
+def _deadline(text: str, year: int) -> tuple[str | list[str] | None, list[str], list[str]]:
+    """(the deadline field from the phrases in ``text``, ongoing words left out as not in the first sentence,
+    frequencies of an activity left out as not a time limit)."""
     first = re.search(r"[。；;\n]", text)
     first_end = first.end() if first else len(text)
-    found: dict[str, None] = {}  # distinct phrases in text order (a dict: a list's `in` is quadratic)
+    found: dict[str, bool] = {}  # distinct phrases in text order, kept or not (a dict: a list's `in` is quadratic)
     skipped: list[str] = []
     for start, end, part in find_deadline_phrases(text, year):
         phrase = text[start:end]
         if part.kind == "ongoing" and start >= first_end:
             skipped.append(phrase)
-        else:
-            found.setdefault(phrase)
-    phrases = list(found)
+        else:  # a recurring phrase is a deadline if one of its places in the text is a time limit
+            due = part.kind != "recurring" or _recurring_is_due(text, start, end, part.weekday)
+            found[phrase] = found.get(phrase, False) or due
+    phrases = [p for p, due in found.items() if due]
     value: str | list[str] | None = phrases[0] if len(phrases) == 1 else (phrases or None)
-    return value, skipped
+    return value, skipped, [p for p, due in found.items() if not due]
 
 
 @dataclass(slots=True)
@@ -896,16 +1030,16 @@ def _assign_task_ids(refs: list[_TaskRef], notes: list[str]) -> None:
         if len(set(ids)) != len(ids) or any(r.parent_value is None for r in refs):
             ids = [f"t{r.parent_id[1:]}-{r.value}" for r in refs]
         if len(set(ids)) == len(ids):
-            notes.append(f"任务序号在各条目内重新编号，任务编号写作“t条目-序号”（如 {ids[0]}）以保持唯一")
+            notes.append(_msg("import_ids_per_item", example=ids[0]))
         else:  # a number repeated within one section (1. 2. 1. 2. without headings): count in order instead
             width = len(str(len(refs)))
             ids = [f"t{i:0{width}d}" for i in range(1, len(refs) + 1)]
-            notes.append("任务序号在同一板块内重复，任务按出现顺序编号 t1、t2……")
+            notes.append(_msg("import_ids_repeated"))
     else:
         width = len(str(len(refs)))
         ids = [f"t{i:0{width}d}" for i in range(1, len(refs) + 1)]
         if any(v is not None for v in values):
-            notes.append("部分任务没有序号，任务按出现顺序编号 t1、t2……")
+            notes.append(_msg("import_ids_unnumbered"))
     for ref, task_id in zip(refs, ids, strict=True):
         ref.task["id"] = task_id
 
@@ -941,7 +1075,7 @@ def _suffixed(base: str, k: int) -> str:
 # Importing
 # ---------------------------------------------------------------------------------------------------------------------
 
-NOT_A_PLAN = "不是实施方案：没有找到编号的任务（如 1. 或（1））"
+NOT_A_PLAN = "import_no_tasks"  # the catalogue's key
 
 
 @dataclass
@@ -961,76 +1095,287 @@ class _Ctx:
             self.unplaced_lines.add(entry.line)
             self.report.unplaced.append((entry.line, raw[entry.line]))
         if note:
-            self.report.notes.append(f"第 {entry.line} 行：{note}")
+            self.report.notes.append(_msg("import_at_line", line=entry.line, note=note))
 
     def deadline_of(self, task: dict[str, Any], text: str, line: int) -> None:
         """Set the task's deadline from the phrases in ``text``; note ongoing words left out."""
-        value, skipped = _deadline(text, self.year)
+        value, skipped, frequencies = _deadline(text, self.year)
         if value is not None:
             task["deadline"] = value
+        where = _msg("import_line", line=line) + (f" {task['number']}" if task.get("number") else "")
         for phrase in skipped:
-            where = f"第 {line} 行" + (f" {task['number']}" if task.get("number") else "")
-            self.report.notes.append(f"{where}：“{phrase}”不在任务第一句，看作做法而非完成时限，未写入 deadline")
+            self.report.notes.append(_msg("import_manner", where=where, phrase=phrase))
+        for phrase in frequencies:
+            self.report.notes.append(_msg("import_frequency", where=where, phrase=phrase))
 
 
-def import_file(path: Path, year: int | None = None, *, plan_id: str | None = None) -> tuple[dict, ImportReport]:
-    """Read a document and import it (see :func:`import_plan`)."""
-    return import_plan(read_document(Path(path)), str(path), year, plan_id=plan_id)
+@dataclass(slots=True)
+class Options:
+    """How to import: keep half-width punctuation as written; import what does not read as a plan."""
+
+    keep_punctuation: bool = False
+    anyway: bool = False
 
 
-def import_plan(lines: list[str], source: str, year: int | None = None, *,
-                plan_id: str | None = None) -> tuple[dict, ImportReport]:
+def import_file(path: Path, year: int | None = None, *, plan_id: str | None = None,
+                options: Options | None = None) -> tuple[dict, ImportReport]:
+    """Read a document and import it: a table (.xlsx, .xls, a .docx whose body is a 任务分工表) by its columns,
+    anything else as an outline (see :func:`import_plan`)."""
+    path = Path(path)
+    options = options or Options()
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES or suffix in REFUSED_SUFFIXES:
+        from portal.import_tables import import_table_file
+
+        return import_table_file(path, year, plan_id=plan_id, options=options)
+    if suffix == ".docx":
+        from portal.import_tables import docx_table_import
+
+        data = _read_capped(path, MAX_DOCX_BYTES)
+        tabled = docx_table_import(data, path, year, plan_id=plan_id, options=options)
+        if tabled is not None:
+            return tabled
+    return import_plan(read_document(path), str(path), year, plan_id=plan_id, options=options)
+
+
+def import_plan(lines: list[str], source: str, year: int | None = None, *, plan_id: str | None = None,
+                options: Options | None = None) -> tuple[dict, ImportReport]:
     """Ledger data ``{"plan": …, "sections": …}`` and a report from a document's lines.
 
-    ``year`` defaults to the first 19xx/20xx in the title; ``plan_id`` to plan<year>. Raises
-    ImportFailed for a document without numbered tasks or without a year.
+    ``year`` defaults to the year of the title, the 发文字号, the date line or the 落款 (in that order);
+    ``plan_id`` to plan<year>. Raises ImportFailed for a document without numbered tasks, without a year, or that
+    reads as a speech, a summary or a report of past work (unless ``options.anyway``).
     """
+    options = options or Options()
     items = [(i, line.strip()) for i, line in enumerate(lines, 1) if line.strip()]
     if not items:
-        raise ImportFailed("文件中没有文字")
+        raise ImportFailed(_msg("import_no_text", name=Path(source).name))
     raw = dict(items)
-    report = ImportReport(source, len(items), 0, 0)
-    title, body = _split_title(items, source, report)
+    items, joined = _unwrap_lines(items)
+    report = ImportReport(source, len(raw), 0, 0)
+    if joined:
+        report.notes.append(_msg("import_unwrapped", count=joined))
+    front = _front_matter(items, source, report)
+    title, body = front.title, front.body
     rectification = any(_MEASURE_RE.match(text) for _, text in body)
-    entries = _classify(body, split_inline=not rectification)
+    entries = _classify(body, split_inline=not rectification, punct=None if options.keep_punctuation else report)
     if not any(e.kind in ("num", "measure") for e in entries):
-        raise ImportFailed(NOT_A_PLAN)
-    ctx = _Ctx(title, _plan_year(year, title), report)
+        raise ImportFailed(_msg(NOT_A_PLAN))
+    if not rectification and not options.anyway:
+        _refuse_what_is_not_a_plan(title, entries)
+    ctx = _Ctx(title, _plan_year(year, title, front, report), report)
+    if not rectification:
+        _mark_closing(entries)
     sections = _rectification(entries, raw, ctx) if rectification else _implementation(entries, raw, ctx)
     _assign_task_ids(ctx.refs, report.notes)
     report.tasks = len(ctx.refs)
     report.sections = _count_sections(sections)
     if not report.tasks:
-        raise ImportFailed(NOT_A_PLAN)
+        raise ImportFailed(_msg(NOT_A_PLAN))
     report.unplaced.sort()
-    plan: dict[str, Any] = {"id": plan_id or f"plan{ctx.year}", "title": title, "year": ctx.year}
-    number = _source_number(body)
+    if report.punctuation:
+        report.notes.append(_msg("import_punctuation", count=report.punctuation))
+    plan: dict[str, Any] = {"id": plan_id or f"plan{ctx.year}", "title": title}
+    if front.issuer:
+        plan["issuer"] = front.issuer
+    plan["year"] = ctx.year
+    number = front.docnum or _source_number(body)
     if number:
         plan["source"] = number
     plan["timezone"] = "Asia/Shanghai"
     return {"plan": plan, "sections": sections}, report
 
 
-def _split_title(items: list[tuple[int, str]], source: str, report: ImportReport) -> tuple[str, list[tuple[int, str]]]:
-    """(plan title, the other lines): the first line, unless it reads as body text; then the file name."""
+_SENTENCE_END = tuple("。；;：:！!？?”’）)》")
+
+
+def _unwrap_lines(items: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], int]:
+    """Paragraphs broken at a fixed width (text copied out of a PDF) joined again; the number of lines joined.
+
+    The width is the commonest length of the longer lines; it counts only when a third of them have it. A line of
+    about that width that does not end a sentence continues onto the next, unless the next is numbered or a
+    responsibility line. The joined paragraph keeps the first line's number.
+    """
+    # distinct lines of body text only: a responsibility line repeated under every item has one length too
+    lengths = Counter(len(text) for text in {t for _, t in items} if len(text) >= 16 and not _RESP_RE.match(text))
+    if not lengths:
+        return items, 0
+    width, count = lengths.most_common(1)[0]
+    if count * 3 < sum(lengths.values()) or count < 3:
+        return items, 0
+    out: list[tuple[int, str]] = []
+    joined = 0
+    carry = False
+    for line, text in items:
+        if carry and not _numbered(text) and not _RESP_RE.match(text) and not _DEADLINE_LINE_RE.match(text):
+            out[-1] = (out[-1][0], out[-1][1] + text)
+            joined += 1
+        else:
+            out.append((line, text))
+        carry = len(text) >= width - 2 and not out[-1][1].endswith(_SENTENCE_END)
+    return out, joined
+
+
+def _msg(code: str, **params: object) -> str:
+    """An importer message from the catalogue (portal.i18n), in Chinese."""
+    return message("zh", code, params)
+
+
+@dataclass
+class _Front:
+    """What the head and foot of a document say about the plan, and the lines left for the body."""
+
+    title: str
+    body: list[tuple[int, str]]
+    issuer: str = ""
+    docnum: str = ""  # 发文字号 printed under the 版头
+    years: list[tuple[int, str]] = field(default_factory=list)  # (year, where it was read), best first
+
+
+_BANTOU_RE = re.compile(r"^(?P<org>\S.{1,40}?)\s*文\s*件$")
+_DOCNUM_LINE_RE = re.compile(r"^\S{0,16}[〔［\[【(（]\s*(?P<y>(?:19|20)\d{2})\s*[〕］\]】)）]\s*第?\s*\d+\s*号$")
+_SIGNER_RE = re.compile(r"^(?:签发人|签\s*发|密级|紧急程度|份号|[★☆]+)\s*[:：]?")
+_ZERO = "〇零○ОO０"
+_CN_YEAR_DIGITS = {**{c: 0 for c in _ZERO}, **{c: i for i, c in enumerate("〇一二三四五六七八九") if i}}
+_DATE_AR = r"(?P<ya>(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+_DATE_CN = (rf"(?P<yc>[{_ZERO}一二三四五六七八九]{{4}})\s*年\s*[一二三四五六七八九十]{{1,2}}\s*月"
+            r"\s*[一二三四五六七八九十]{1,3}\s*日")
+# what may follow the date in a date line: （2020年6月5日中共××委员会第5次常委会议审议通过）
+_DATE_TRAIL = r"(?:[^，,。；;]{0,30}?(?:通过|印发|发布|修订|制定|签发))?"
+# A date line: a full date alone (the 落款's), or in brackets (under the title); 年 and 月 alone only in brackets.
+# "2020年12月底前完成验收" is a sentence, not a date line.
+_DATE_LINE_RE = re.compile(
+    rf"^(?P<open>[（(])?\s*(?:{_DATE_AR}|{_DATE_CN}|(?(open)(?P<ym>(?:19|20)\d{{2}})\s*年\s*\d{{1,2}}\s*月|(?!)))"
+    rf"{_DATE_TRAIL}\s*(?(open)[）)])$")
+# A 落款: a short line naming an office (…局 / …委员会 / …办公室 / …领导小组 …), followed by the date line
+_ISSUER_RE = re.compile(
+    r"^[^\s，,。；;：:、“”]{2,40}?(?:局|委|委员会|政府|办公室|办公厅|党组|领导小组|小组|办|厅|部|中心|院|所|党委|工委|"
+    r"支部|队|站|处|科|公司|集团|学校|大学|医院|总支|协会)(?:[（(]\s*印\s*[）)]|（章）|\(章\))?$")
+_NOTICE_TITLE_RE = re.compile(r"^关于印发\s*[《<〈](?P<t>.+)[》>〉]\s*的通知$")
+_TITLE_END_RE = re.compile(r"(?:方案|计划|通知|意见|要点|清单|台账|安排|办法|分工|措施|规划|细则|报告|总结|讲话|任务|"
+                           r"一览表|统计表|汇总表|分解表|[）)])$")
+
+
+def _front_matter(items: list[tuple[int, str]], source: str, report: ImportReport) -> _Front:
+    """The title, issuer, document number and dates of a document, and the lines of its body.
+
+    Above the title: a 版头 (××局文件), a 发文字号 (×发〔2020〕3号), 签发人 lines. The title may run over two lines,
+    or be a notice that forwards the plan (关于印发《…》的通知): the plan is the title in 《》. Under it, a date line
+    (（2020年6月5日）, also in Chinese numerals) may follow. Anywhere, a short office name followed by a date line
+    is a 落款. These lines are the plan's metadata and leave the body.
+    """
+    years: list[tuple[int, str]] = []
+    issuer_head = ""
+    docnum = ""
+    k = 0
+    while k < len(items) and k < 6:
+        line, text = items[k]
+        if m := _BANTOU_RE.match(text):
+            issuer_head = issuer_head or m["org"].strip()
+        elif m := _DOCNUM_LINE_RE.match(text):
+            docnum = docnum or re.sub(r"\s+", "", text)
+            years.append((int(m["y"]), _msg("import_year_docnum", line=line)))
+        elif (_ISSUER_RE.match(text) and not issuer_head and k + 1 < len(items)
+              and _TITLE_END_RE.search(items[k + 1][1]) and not _TITLE_END_RE.search(text)):
+            issuer_head = text  # an office's name printed above the title, as a 版头 without 文件
+        elif not _SIGNER_RE.match(text):
+            break
+        k += 1
+    head_lines = {line for line, _ in items[:k]}
+    rest = items[k:] or items
+    title, title_lines = _title(rest, source, report)
+    consumed = head_lines | title_lines
+    # the date line under the title
+    after = [it for it in items if it[0] not in consumed]
+    if after and (m := _DATE_LINE_RE.match(after[0][1])):
+        years.append((_date_year(m), _msg("import_year_dateline", line=after[0][0])))
+        consumed.add(after[0][0])
+    # 落款: an office name, then a date line; a date line on its own at the very end
+    issuers: list[str] = []
+    tail = [it for it in items if it[0] not in consumed]
+    for i, (line, text) in enumerate(tail):
+        m = _DATE_LINE_RE.match(text)
+        if not m or len(text) > 40:
+            continue
+        j = i - 1
+        names = []
+        while j >= 0 and _ISSUER_RE.match(tail[j][1]) and not _numbered(tail[j][1]) and len(names) < 3:
+            names.insert(0, tail[j])
+            j -= 1
+        if names or i == len(tail) - 1:
+            years.append((_date_year(m), _msg("import_year_signature", line=line)))
+            consumed.add(line)
+            for name_line, name in names:
+                consumed.add(name_line)
+                issuers.append(re.sub(r"[（(]\s*[印章]\s*[）)]$", "", name))
+    issuer = "、".join(dict.fromkeys(issuers)) or issuer_head
+    if issuer:
+        report.notes.append(_msg("import_issuer", issuer=issuer))
+    body = [it for it in items if it[0] not in consumed and not (it[1] == title and it[0] > max(title_lines))]
+    return _Front(title, body, issuer, docnum, years)
+
+
+def _title(items: list[tuple[int, str]], source: str, report: ImportReport) -> tuple[str, set[int]]:
+    """(plan title, the lines it was read from): the first line, unless it reads as body text (then the file name).
+
+    A title broken over two lines is joined (关于印发《×××》 / 的通知; a subtitle （2020—2022年） or （试行）);
+    a notice forwarding a plan gives the plan's title.
+    """
     line, text = items[0]
     body_like = (_numbered(text) or _RESP_RE.match(text) or _MEASURE_RE.match(text) or len(text) > 80
-                 or text.endswith("。"))
-    if not body_like:
-        return text, items[1:]
-    title = Path(source).stem or "导入的方案"
-    report.notes.append(f"第 {line} 行不像标题（编号行、正文段落或过长），方案名称暂用文件名“{title}”，"
-                        "请改为方案的正式名称")
-    return title, items
+                 or text.endswith(("。", "；", "：", ":")))
+    if body_like:
+        title = Path(source).stem or _msg("import_untitled")
+        report.notes.append(_msg("import_title_from_name", line=line, title=title))
+        return title, set()
+    lines = {line}
+    if len(items) > 1:
+        line2, text2 = items[1]
+        joined = text + text2
+        subtitle = re.fullmatch(r"[（(][^（()）]{1,20}[）)]", text2) and not _DATE_LINE_RE.match(text2)
+        continues = (not _numbered(text2) and len(text2) <= 30 and not text2.endswith(("。", "；", "：", ":"))
+                     and not _TITLE_END_RE.search(text) and _TITLE_END_RE.search(joined) and len(joined) <= 80)
+        if subtitle or continues:
+            text, lines = joined, {line, line2}
+    if m := _NOTICE_TITLE_RE.match(text):
+        report.notes.append(_msg("import_notice_title", notice=text, title=m["t"]))
+        text = m["t"].strip()
+    return text, lines
 
 
-def _plan_year(year: int | None, title: str) -> int:
+def _date_year(m: re.Match[str]) -> int:
+    if m["ya"] or m["ym"]:
+        return int(m["ya"] or m["ym"])
+    return int("".join(str(_CN_YEAR_DIGITS.get(c, 0)) for c in m["yc"]))
+
+
+def _plan_year(year: int | None, title: str, front: _Front | None = None, report: ImportReport | None = None) -> int:
+    """The year given, else the title's, else the 发文字号's, the date line's or the 落款's (noted)."""
     if year is not None:
         return year
     m = _YEAR_RE.search(unicodedata.normalize("NFKC", title))
     if m:
         return int(m[1])
-    raise ImportFailed(f"没有找到方案年度：标题“{title}”中没有年份（如 2020年），请用 --year 指定年度")
+    if front is not None and not front.years and (limits := _limit_years(front.body)):
+        front.years.append(limits)
+    if front is not None and front.years:
+        found, where = front.years[0]
+        if report is not None:
+            report.notes.append(_msg("import_year_from", year=found, where=where))
+        return found
+    raise ImportFailed(_msg("import_no_year", title=title))
+
+
+_LIMIT_YEAR_RE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年\s*(?:[0-9]{1,2}\s*月|底|末|内|年?[上下]半年)")
+
+
+def _limit_years(body: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """The earliest year a time limit names (2022年6月底前, 2022年底前), and its line: a last guess at the year."""
+    found = [(int(m[1]), line) for line, text in body for m in _LIMIT_YEAR_RE.finditer(text)]
+    if not found:
+        return None
+    year, line = min(found)
+    return year, _msg("import_year_limit", line=line)
 
 
 def _source_number(body: list[tuple[int, str]]) -> str:
@@ -1050,6 +1395,84 @@ def _source_number(body: list[tuple[int, str]]) -> str:
 
 def _count_sections(sections: list[dict[str, Any]]) -> int:
     return sum(1 + _count_sections(s.get("sections", [])) for s in sections)
+
+
+# --- what is not a plan, and what closes one ---------------------------------------------------------------------
+
+_SPEECH_TITLE_RE = re.compile(r"讲话|致辞|发言|讲稿")
+_SUMMARY_TITLE_RE = re.compile(r"总结|述职|汇报|工作报告|情况的?报告|情况通报|综述|情况$")
+_PLAN_TITLE_RE = re.compile(r"方案|计划|安排|要点|意见|分工|台账|清单|整改|任务|措施|规划|办法|细则|通知")
+_SPEECH_BODY_RE = re.compile(r"^(?:各位)?同志们\s*[：:，,！!]?|^(?:下面|最后)，?我(?:再)?(?:讲|强调|谈)")
+_PAST_RE = re.compile(r"已经|已[^经]|(?<![为除])了(?![解])|取得|累计|共计|先后|圆满|同比")
+_FUTURE_RE = re.compile(r"要|将|确保|力争|[底月]前|计划|拟|务必|年内|年底|月份|每[周月季年]|负责|牵头")
+
+
+def _refuse_what_is_not_a_plan(title: str, entries: list[_Entry]) -> None:
+    """ImportFailed for a speech, a work summary or a report of past work, saying what was seen."""
+    numbered = [e for e in entries if e.kind == "num"]
+    speech = next((e for e in entries[:40] if e.kind == "plain" and _SPEECH_BODY_RE.match(e.text)), None)
+    if speech is not None:
+        raise ImportFailed(_msg("import_not_plan_speech",
+                                seen=_msg("import_seen_line", line=speech.line, text=speech.text[:20])))
+    if (m := _SPEECH_TITLE_RE.search(title)) and not _PLAN_TITLE_RE.search(title):
+        raise ImportFailed(_msg("import_not_plan_speech", seen=_msg("import_seen_title", word=m[0])))
+    if (m := _SUMMARY_TITLE_RE.search(title)) and not _PLAN_TITLE_RE.search(title):
+        raise ImportFailed(_msg("import_not_plan_summary", seen=_msg("import_seen_title", word=m[0])))
+    past = [e for e in numbered if _PAST_RE.search(e.text) and not _FUTURE_RE.search(e.text)]
+    # a 方案 / 计划 that quotes problems ("出现了…") is still a plan: its title says so
+    if len(numbered) >= 4 and len(past) * 2 >= len(numbered) and not _PLAN_TITLE_RE.search(title):
+        example = _first_sentence(past[0].text)[:30]
+        raise ImportFailed(_msg("import_not_plan_past", past=len(past), items=len(numbered),
+                                example=f"{past[0].number}{example}"))
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"[。；;！!？?\n]", text, maxsplit=1)[0]
+
+
+_CLOSING_RE = re.compile(
+    r"^(?:各|请各|全[局市县区]各|各级|各地|各部门|各单位|各科室)[^。；]{0,24}(?:要|应|须|务必|结合实际|认真)"
+    r"|^本(?:方案|计划|意见|办法|通知|规定|细则|要点|清单)"
+    r"|^(?:特此通知|特此报告|此复|以上|上述)"
+    r"|^附\s*件\s*[:：0-9１-９一二三四五六七八九]"
+    r"|^(?:抄送|抄报|主送|印发|联系人|联系电话|报送)\s*[:：]"
+    r"|^[^，。；]{2,30}(?:办公室|厅)\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发")
+
+
+def _mark_closing(entries: list[_Entry]) -> None:
+    """Plain paragraphs after the last numbered item, from the first that reads as a closing one, are "closing"."""
+    last = max((i for i, e in enumerate(entries) if e.kind == "num"), default=-1)
+    closing = False
+    for e in entries[last + 1:]:
+        if e.kind == "plain" and (closing or _CLOSING_RE.match(e.text)):
+            e.kind = "closing"
+            closing = True
+
+
+# Words of a report or a submission: a recurring phrase in their clause is a duty with a period (每月25日前报送)
+_DUTY_RE = re.compile(r"报|公示|公布|提交|统计|汇总|更新|通报")
+# A minimum or a length: how often or how long an activity happens (每年至少召开1次, 每周集中学习半天)
+_HOW_OFTEN_RE = re.compile(r"至少|不少于|不低于|不超过|以上|半天|[一两1-9]天|比例")
+_DAY_AFTER_RE = re.compile(r"\s*[0-9０-９一二三四五六七八九十]{1,3}\s*[日号]")
+_CLAUSE_STOP = "，,。；;！!？?\n"
+
+
+def _recurring_is_due(text: str, start: int, end: int, weekday: int | None) -> bool:
+    """Whether a recurring phrase at text[start:end] is a time limit: it names a day (每周二, 每月25日前, 每月底前),
+    the task is the recurring duty (每季度召开一次形势分析会 at the start of the task), or its clause is a report
+    or submission (每月通报, 每季度报送). Otherwise it says how often an activity happens (每周集中学习半天,
+    每年至少召开1次) and makes nothing due."""
+    phrase = text[start:end]
+    if weekday is not None or re.search(r"[日号底末]", phrase) or _DAY_AFTER_RE.match(text, end):
+        return True
+    left = max(text.rfind(c, 0, start) for c in _CLAUSE_STOP)
+    rights = [k for c in _CLAUSE_STOP if (k := text.find(c, end)) >= 0]
+    clause = text[left + 1: min(rights, default=len(text))]
+    if _DUTY_RE.search(clause):
+        return True
+    at_start = re.fullmatch(r"\s*(?:坚持|要|应|须|在|于|并|按)?\s*", text[:start])
+    sentence_end = min((k for c in "。；;！!？?\n" if (k := text.find(c, end)) >= 0), default=len(text))
+    return bool(at_start) and not _HOW_OFTEN_RE.search(text, start, sentence_end)
 
 
 # --- implementation plans --------------------------------------------------------------------------------------------
@@ -1075,8 +1498,46 @@ def _implementation(entries: list[_Entry], raw: dict[int, str], ctx: _Ctx) -> li
         section: dict[str, Any] = {"id": _unique_id("s1", ctx.used_ids), "title": ctx.title, "tasks": []}
         section["tasks"] = [_task(node, section["id"], None, raw, ctx) for node in roots]
         return [section]
-    ids = _child_ids(roots, "s", ctx)
-    return [_section(node, sid, raw, ctx) for node, sid in zip(roots, ids, strict=True)]
+    kept = []
+    for root in roots:  # a heading whose text all closes the document (二、工作要求 then 各单位要…) holds nothing
+        if root.children or root.paras or root.fields or len(root.entry.text) > 20:
+            kept.append(root)
+        else:
+            ctx.unplace(root.entry, raw, _msg("import_empty_heading"))
+    ids = _child_ids(kept, "s", ctx)
+    return [_section(node, sid, raw, ctx) for node, sid in zip(kept, ids, strict=True)]
+
+
+
+# The usual order of numbering levels in a 公文 (GB/T 9704 and custom): 第一部分 > 第一篇 > 第一章 > 第一节 > 一、 >
+# （一） > 1. (1.1, 1.1.1) > （1） > 1) > ①
+_CANONICAL = {"part": 0, "piece": 1, "chapter": 2, "node": 3, "cn_dun": 4, "cn_paren": 5, "ar_space": 5.9,
+              "ar_dot": 6, "ar_paren": 7, "ar_rparen": 7.5, "circled": 8}
+
+
+def _style_rank(style: str) -> float:
+    if style.startswith("ar_multi"):
+        return 6 + int(style[8:] or 1) / 10
+    return _CANONICAL.get(style, 9)
+
+
+def _levels_contradict(entries: list[_Entry]) -> bool:
+    """Whether nesting each new style under the open one (the document's own order) puts a style both above and
+    below another: 第二部分 with 1. directly under it and （一） after, when 第一部分 had （一） above 1."""
+    below: set[tuple[str, str]] = set()  # (parent style, child style)
+    stack: list[str] = []
+    for e in entries:
+        if e.kind != "num":
+            continue
+        if e.style in stack:
+            del stack[stack.index(e.style):]
+        if stack:
+            pair = (stack[-1], e.style)
+            if (pair[1], pair[0]) in below or any((e.style, s) in below for s in stack):
+                return True
+            below.add(pair)
+        stack.append(e.style)
+    return False
 
 
 def _outline(entries: list[_Entry], raw: dict[int, str],
@@ -1087,15 +1548,25 @@ def _outline(entries: list[_Entry], raw: dict[int, str],
     blocks: list[tuple[_Node, list[_Entry]]] = []
     closed = False  # responsibility lines closed the open item: plain text after them belongs to nothing
     previous = ""
+    canonical = _levels_contradict(entries)
     for e in entries:
         if e.kind == "num":
             styles = [n.entry.style for n in stack]
-            if e.style in styles:  # a number of an open level: a sibling of that level
+            if canonical:  # the document's own order contradicts itself: the usual order of 公文 levels decides
+                rank = _style_rank(e.style)
+                while stack and _style_rank(stack[-1].entry.style) >= rank:
+                    stack.pop()
+            elif e.style in styles:  # a number of an open level: a sibling of that level
                 del stack[styles.index(e.style):]
             node = _Node(e, stack[-1] if stack else None)
+            node.fields.extend(e.fields)
+            if e.due:
+                node.deadlines.append(_Entry(e.line, "due", e.due))
             (node.parent.children if node.parent else roots).append(node)
             stack.append(node)
             closed = False
+        elif e.kind == "closing":
+            ctx.unplace(e, raw, "" if previous == "closing" else _msg("import_closing"))
         elif e.kind == "resp" and stack:
             if previous == "resp":
                 blocks[-1][1].append(e)
@@ -1107,9 +1578,9 @@ def _outline(entries: list[_Entry], raw: dict[int, str],
         elif e.kind == "plain" and stack and not closed:
             stack[-1].paras.append(e.text)
         elif e.kind == "resp":
-            ctx.unplace(e, raw, f"{e.fields[0][0]} 行没有对应的条目")
+            ctx.unplace(e, raw, _msg("import_resp_orphan", key=e.fields[0][0]))
         elif stack:
-            ctx.unplace(e, raw, "在责任行之后、下一个编号之前，不属于任何条目")
+            ctx.unplace(e, raw, _msg("import_after_resp"))
         else:
             ctx.unplace(e, raw)  # preamble before the first number
         previous = e.kind
@@ -1148,12 +1619,12 @@ def _section(node: _Node, sid: str, raw: dict[int, str], ctx: _Ctx) -> dict[str,
         out["details"] = "\n".join(details)
     out.update(_responsibility(node.fields))
     for e in node.deadlines:
-        ctx.unplace(e, raw, "完成时限写在板块上而不是任务上，未导入")
+        ctx.unplace(e, raw, _msg("import_section_deadline"))
     subs: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
-    ids = iter(_child_ids([c for c in node.children if c.children], sid + "-", ctx))
+    ids = iter(_child_ids([c for c in node.children if c.children or _narrative(c)], sid + "-", ctx))
     for child in node.children:
-        if child.children:
+        if child.children or _narrative(child):
             subs.append(_section(child, next(ids), raw, ctx))
         else:
             tasks.append(_task(child, sid, node, raw, ctx))
@@ -1164,19 +1635,33 @@ def _section(node: _Node, sid: str, raw: dict[int, str], ctx: _Ctx) -> dict[str,
     return out
 
 
+_NARRATIVE_RE = re.compile(r"(?:指导思想|总体要求|工作目标|主要目标|总体目标|基本原则|工作原则|目标任务|"
+                           r"适用范围|编制依据|"
+                           r"工作背景|基本情况|总体思路)[。：:]?")
+
+
+def _narrative(node: _Node) -> bool:
+    """A heading such as （一）指导思想 followed by prose: a part of the plan to read, not a task."""
+    return not node.children and bool(node.paras) and bool(_NARRATIVE_RE.fullmatch(node.entry.text))
+
+
 def _task(node: _Node, parent_id: str, parent: _Node | None, raw: dict[int, str], ctx: _Ctx) -> dict[str, Any]:
     """A task dict for a leaf node; its id is given once all tasks are known."""
     text = "\n".join(t for t in (node.entry.text, *node.paras) if t)
     task: dict[str, Any] = {"id": "", "number": node.entry.number, "title": make_title(text) or node.entry.number}
     if not text:
-        ctx.report.notes.append(f"第 {node.entry.line} 行：{node.entry.number} 没有内容，任务名称暂用序号")
+        ctx.report.notes.append(_msg("import_empty_item", line=node.entry.line, number=node.entry.number))
     if text:
         task["details"] = text
     explicit = " ".join(e.text for e in node.deadlines)
     ctx.deadline_of(task, explicit or text, node.entry.line)
     if explicit and "deadline" not in task:
         for e in node.deadlines:
-            ctx.unplace(e, raw, "完成时限中没有读出期限，未导入")
+            if e.kind == "due":  # written in brackets on the task's own line, which is placed
+                ctx.report.notes.append(_msg("import_deadline_unread", where=_msg("import_line", line=e.line),
+                                             text=e.text))
+            else:
+                ctx.unplace(e, raw, _msg("import_deadline_line_unread"))
     task.update(_responsibility(node.fields))
     ctx.refs.append(_TaskRef(task, node.entry.value or None, parent.entry.value if parent else None, parent_id))
     return task
@@ -1196,7 +1681,7 @@ def _rectification(entries: list[_Entry], raw: dict[int, str], ctx: _Ctx) -> lis
         ctx.unplace(e, raw)
     if outside:
         count = len({e.line for e in outside})
-        ctx.report.notes.append(f"报告中 {count} 行不属于整改问题（前言、基本情况、今后打算等），已列入未导入行")
+        ctx.report.notes.append(_msg("import_report_outside", count=count))
     sections: list[dict[str, Any]] = []
     for start, stop in scopes:
         header = entries[start] if start not in problems and entries[start].kind == "num" else None
@@ -1264,8 +1749,7 @@ def _aspect(header: _Entry | None, body: list[tuple[int, _Entry]], problems: set
             continue
         else:
             progress = _PROGRESS_RE.match(e.text)
-            ctx.unplace(e, raw, "是整改进展，不是整改措施，未导入（可写成进展 updates）" if progress
-                        else "不是问题、整改措施或问题分组，未导入")
+            ctx.unplace(e, raw, _msg("import_progress_line") if progress else _msg("import_report_other"))
     for task in tasks:
         _finish_problem(task, ctx)
     return section

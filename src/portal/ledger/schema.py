@@ -149,9 +149,34 @@ def _show(value: object) -> str:
 
 
 def did_you_mean(value: str, options: list[str]) -> str:
-    """The closest option to a mistyped value, or ''."""
-    close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
-    return close[0] if close else ""
+    """The closest option to a mistyped value, or ''; for Chinese names only one of the same body (see below)."""
+    close = difflib.get_close_matches(value, options, n=5, cutoff=0.5)
+    return next((c for c in close if _same_body(value, c)), "")
+
+
+# What kind of body a name ends in, longest first: 市委直属机关工委 (a 工委) is never 机关党委 (a 党委)
+_BODY_TYPES = ("领导小组办公室", "委员会", "办公室", "领导小组", "党委", "工委", "党组", "纪委", "支部", "总支", "中心",
+               "大队", "支队", "分局", "科", "室", "处", "局", "部", "所", "队", "站", "股", "组", "办", "委")
+_PLACE_PREFIX = re.compile(r"^(?:中共|市委|县委|区委|市局|区局|县局|本局|市|县|区|局|机关|直属)+")
+
+
+def _same_body(value: str, option: str) -> bool:
+    """Whether a suggestion for a Chinese name names the same body: not when both end in a kind of body and the
+    kinds differ (工委 / 党委), nor when what distinguishes them (组织 / 宣传 in 组织科 / 宣传科) shares nothing.
+    A typo in the kind (机关党季) still gets its suggestion (机关党委)."""
+    if not re.search("[\u4e00-\u9fff]", value + option):
+        return True
+    (core_a, kind_a), (core_b, kind_b) = _body(value), _body(option)
+    if kind_a and kind_b and not (kind_a.endswith(kind_b) or kind_b.endswith(kind_a)):  # 室 may be a typo'd 办公室
+        return False
+    return not (core_a and core_b and not set(core_a) & set(core_b))
+
+
+def _body(name: str) -> tuple[str, str]:
+    """(the distinctive part, the kind of body) of a name: 市委组织部 -> (组织, 部)."""
+    kind = next((k for k in _BODY_TYPES if name.endswith(k)), "")
+    core = _PLACE_PREFIX.sub("", name[: len(name) - len(kind)])
+    return core, kind
 
 
 def is_blank(text: str) -> bool:
