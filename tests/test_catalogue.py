@@ -102,3 +102,21 @@ def test_a_build_speaks_chinese_in_the_terminal(tmp_path: Path) -> None:
     lines = [re.sub(r"^[A-Z]+\s+-\s+", "", line).strip() for line in (build.stderr + build.stdout).splitlines()]
     english = [line for line in lines if line and not HAN.search(line)]
     assert english == [], english  # no library line in English (jieba's, MkDocs' own) reaches the office
+
+
+def test_the_command_line_help_speaks_chinese() -> None:
+    import subprocess
+
+    from conftest import PORTAL
+
+    for args in (["--help"], ["import", "--help"], ["snapshot", "--help"], ["collect", "--help"]):
+        out = subprocess.run([str(PORTAL), *args], capture_output=True, text=True, timeout=60, cwd=REPO).stdout
+        assert out.startswith("用法：portal") and "show this help message" not in out, out
+        described = [line for line in out.splitlines() if re.match(r"^\s{2,}\S.*\s{2,}\S", line)]
+        assert described and all(HAN.search(line) for line in described), described
+    tree = ast.parse((REPO / "src" / "portal" / "cli.py").read_text(encoding="utf-8"))
+    helps = [k.value.value for n in ast.walk(tree) if isinstance(n, ast.Call) for k in n.keywords
+             if k.arg in ("help", "description") and isinstance(k.value, ast.Constant)]
+    assert len(helps) > 40
+    for text in helps:  # every help text has its words in the catalogue
+        assert " ".join(text.split()) in i18n.HELP["zh"], text

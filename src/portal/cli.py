@@ -15,10 +15,10 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from portal.config import PortalConfig, read_config
-from portal.i18n import LABELS, message
+from portal.i18n import HELP, LABELS, message
 from portal.ledger.load import Loaded, load
 from portal.problems import LedgerError
 from portal.round.periods import Period
@@ -698,8 +698,53 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help in the portal's language: its ``usage:`` too."""
+
+    words: ClassVar[dict[str, str]] = {}
+
+    def add_usage(self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, self.words.get("usage: ", prefix))
+
+
+def localise(parser: argparse.ArgumentParser, lang: str) -> argparse.ArgumentParser:
+    """The help of ``parser`` and of its subcommands in ``lang`` (the catalogue's HELP words)."""
+    words = HELP.get(lang, {})
+    _Formatter.words = words
+
+    def say(text: str | None) -> str | None:
+        return words.get(" ".join(text.split()), text) if text else text
+
+    def walk(p: argparse.ArgumentParser) -> None:
+        p.formatter_class = _Formatter
+        p.description = say(p.description)
+        for group in p._action_groups:
+            group.title = say(group.title)
+        for action in p._actions:
+            action.help = say(action.help)
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    choice.help = say(choice.help)
+                for child in dict.fromkeys(action.choices.values()):
+                    walk(child)
+
+    walk(parser)
+    return parser
+
+
+def _cli_lang(argv: Sequence[str]) -> str:
+    """The portal's language for the command line: that of the mkdocs.yml named (-f) or in this folder."""
+    args = list(argv)
+    config = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-f", "--config-file")), "mkdocs.yml")
+    try:
+        return read_config(config).lang if Path(config).is_file() else "zh"
+    except (LedgerError, OSError):
+        return "zh"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = localise(make_parser(), _cli_lang(argv)).parse_args(argv)
     try:
         return int(args.func(args))
     except LedgerError as err:  # settings or ledger not valid: every problem on its own line, no traceback

@@ -767,6 +767,81 @@ MKDOCS_LOG: dict[str, list[tuple[str, str]]] = {
     "en": [],
 }
 
+#: The command line's help in each language: its English words (as written in portal.cli) → the words shown.
+#: argparse's own headings are here too. English shows the English as written.
+HELP: dict[str, dict[str, str]] = {
+    "zh": {
+        "usage: ": "用法：",
+        "positional arguments": "参数",
+        "options": "选项",
+        "show this help message and exit": "显示本帮助并退出",
+        "Progress Portal: ledger tools and site builds.":
+            "进度台账门户：校验、导入、整理台账，生成网站、月度快照、报送表和督办单。",
+        "print the portal's version and the engines' it runs on": "显示门户程序及其所用引擎的版本",
+        "check the ledger files named in mkdocs.yml": "校验 mkdocs.yml 中列出的台账：每个问题写明 文件:行:列",
+        "build the site; the old site stays unless the build succeeds": "生成网站；生成成功前原网站保持不变",
+        "fail on warnings": "有警告时也停止",
+        "the ledger changes since BASE as Markdown for a merge request":
+            "自 BASE 以来台账的改动，用文字写成（供合并请求）",
+        "a commit; default: the merge base with the main branch": "一个提交；默认为与主分支的分叉点",
+        "publish the portal as it stood at a month's end, once and for good":
+            "发布某月月底的门户快照（发布后不再改动）",
+        "YYYY-MM; default: the month that just ended": "YYYY-MM；默认为刚结束的那个月",
+        "backfill from this month (YYYY-MM)": "补发：从这个月（YYYY-MM）",
+        "backfill to this month (YYYY-MM)": "补发：到这个月（YYYY-MM）",
+        "publish a month again, replacing what was published": "重新发布某月，替换已发布的快照",
+        "check every published snapshot against its record": "核对每份已发布的快照与发布记录是否一致",
+        "read a plan (.docx .txt .md) or a ledger table (.xlsx .xls) into a ledger file":
+            "把实施方案（.docx .txt .md）或台账表格（.xlsx .xls）导入为台账文件",
+        "the ledger file to write, e.g. tasks.yaml": "要写出的台账文件，如 tasks.yaml",
+        "re-import a revised plan into this ledger: ids, status and progress kept, changes listed":
+            "把调整后的方案重新导入这个台账：保留编号、状态和进展，列出改动",
+        "the plan's year when its title does not say": "方案年度（标题中没有写明时）",
+        "the plan's id (default: plan<year>)": "方案编号（默认 plan年度）",
+        "overwrite the output file": "覆盖已有的输出文件",
+        "import a document that reads as a speech, a summary or a report of past work":
+            "看起来像讲话、总结或工作汇报的文件也照样导入",
+        "keep half-width punctuation between Chinese characters as written": "保留中文之间的半角标点，不改为全角",
+        "the registry to add the departments found to (default: departments.yaml beside the output)":
+            "把找到的单位加入这个单位名录（默认为输出文件旁的 departments.yaml）",
+        "write no registry": "不写单位名录",
+        "the portal's settings: the ledgers listed there keep their ids, the new one is added":
+            "门户的配置文件：其中已列出的台账保留编号，新台账加入其中",
+        "a new portal repository for an office, from its plan document or empty":
+            "为本单位新建门户仓库：由实施方案生成，或建一个空台账",
+        "the plan document (.txt .md .docx); omit for an empty ledger":
+            "实施方案文件（.txt .md .docx）；不写则建空台账",
+        "the folder to create (default: progress-portal)": "要新建的文件夹（默认 progress-portal）",
+        "the plan's year when the document does not say": "方案年度（文件中没有写明时）",
+        "the plan's title (for an empty ledger, or to replace the imported)": "方案名称（空台账时，或替换导入的名称）",
+        "normalise ledger files for people and reviewable diffs, keeping comments":
+            "整理台账格式（保留注释），便于阅读和审核改动",
+        "default: the ledgers and registry named in mkdocs.yml": "默认为 mkdocs.yml 中列出的台账和单位名录",
+        "change nothing; exit 1 if a file would change": "只检查不修改；有文件需要整理时返回 1",
+        "write the ledger as an Excel ledger (xlsx) or CSV": "把台账导出为 Excel 台账（xlsx）或 CSV",
+        "the file to write; default tasks.xlsx / tasks.csv": "要写出的文件；默认 tasks.xlsx / tasks.csv",
+        "write one report form (.xlsx) per department for the monthly round": "为每个单位写出本期进展报送表（.xlsx）",
+        "YYYY-MM: the period to report (default: that of the as-of date)":
+            "YYYY-MM：报送的期间（默认为统计日期所在的期间）",
+        "the folder to write (default: forms/<period>)": "写出的文件夹（默认 forms/期间）",
+        "overwrite forms of the same name": "覆盖同名的报送表",
+        "read filled report forms into the ledger": "把填好的报送表汇入台账",
+        "the filled forms (.xlsx)": "填好的报送表（.xlsx）",
+        "YYYY-MM: the period collected (default: that of the as-of date)":
+            "YYYY-MM：汇总的期间（默认为统计日期所在的期间）",
+        "write the rows without errors even when others have them": "其他行有错误时，仍写入没有错误的行",
+        "one git commit per department, on a new branch": "在新分支上为每个单位各做一次提交",
+        "the departments that have not reported in the current period": "列出本期未报送的单位和没有进展的任务",
+        "write a supervision notice (.docx) per department with red or yellow items, and a summary for the leader":
+            "为有红灯或黄灯事项的单位写出督办通知单（.docx），并写出给领导的汇总",
+        "YYYY-MM: as the ledger stood at that month's end (needs git)": "YYYY-MM：按该月月底的台账（需要 git 历史）",
+        "the folder to write; default notices/YYYY-MM": "写出的文件夹；默认 notices/YYYY-MM",
+        "write the JSON Schemas that editors use to complete and check fields":
+            "写出编辑器用来补全和检查字段的 JSON Schema",
+    },
+    "en": {},
+}
+
 #: Site labels; templates read them as ``L.key``.
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
