@@ -355,10 +355,12 @@ def sample() -> object:
 
 def test_the_sample_as_the_issue_reads(sample: object) -> None:
     s = sample
-    t01 = next(t for t in s.tasks if t.id == "t01")  # type: ignore[attr-defined]
-    assert s.light(t01).color == "green"  # type: ignore[attr-defined]
-    assert s.states["t01"].state == "upcoming"  # type: ignore[attr-defined]  # not "临期 · 今天到期"
-    assert missed_words(s.periods["t01"], "zh", 2020) == "5月、7月 无进展"  # type: ignore[attr-defined]
+    # The sample's monthly duty is t02's (每周二, judged monthly, last reported on 29 September): t01's
+    # 每月至少安排一次 is how often an activity happens, no longer a deadline since issue 12.
+    t02 = next(t for t in s.tasks if t.id == "t02")  # type: ignore[attr-defined]
+    assert s.light(t02).color == "green"  # type: ignore[attr-defined]
+    assert s.states["t02"].state == "upcoming"  # type: ignore[attr-defined]  # not "临期 · 今天到期"
+    assert missed_words(s.periods["t02"], "zh", 2020) == "5月、7月 无进展"  # type: ignore[attr-defined]
     assert [t.id for t in s.late] == ["t46"]  # type: ignore[attr-defined]
     ranked = s.ranked  # type: ignore[attr-defined]
     assert len(ranked) > 10 and any(r.flag == "black" for r in ranked)

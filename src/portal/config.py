@@ -67,7 +67,7 @@ class Ranking:
 class Supervision:
     """When a task is lagging (亮灯) and the reporting cadence recurring duties are judged at."""
 
-    cadence: str = "month"  # week | month | quarter
+    cadence: str = ""  # week | month | quarter; '' judges at the reporting cadence (extra.portal.reporting)
     soon_progress: int = 50
     behind_margin: int = 20
     reply_days: int = 7  # a 督办通知单 asks for a written reply within this many days
@@ -195,7 +195,8 @@ PORTAL_CONFIG = Obj(
                 {
                     "cadence": Field(Choice({"week": "每周", "month": "每月", "quarter": "每季度"}, "报送周期"),
                                      "报送周期",
-                                     "周期性任务按此周期（或其自身更长的周期）判断是否报送进展，默认 month"),
+                                     "周期性任务按此周期（或其自身更长的周期）判断是否报送进展；"
+                                     "默认与进展报送周期（reporting.cadence）相同"),
                     "soon_progress": Field(Integer(0, 100), "临期进度线", "临期且进度低于此值亮黄灯，默认 50"),
                     "behind_margin": Field(Integer(0, 100), "进度落后线",
                                            "进度落后于时间进度超过此百分点亮黄灯，默认 20"),

@@ -56,7 +56,9 @@ class Rules:
 
     @property
     def cadence(self) -> model.Every:
-        return model.Every(self.supervision.cadence)
+        """The period recurring duties are judged at: the supervision setting, else the reporting cadence."""
+        reporting = {"monthly": "month", "quarterly": "quarter"}.get(self.reporting.cadence, "month")
+        return model.Every(self.supervision.cadence or reporting)
 
     @property
     def lights(self) -> LightRules:

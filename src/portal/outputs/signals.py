@@ -75,9 +75,9 @@ def light_reasons(light: Light, periods: Sequence[Period], lang: str, year: int,
     return [x for x in out if x]
 
 
-def lights_rule(supervision: Supervision, lang: str) -> str:
-    """The rule of the lights, as the pages state it."""
-    cadence = label(lang, f"cadence_{supervision.cadence}")
+def lights_rule(supervision: Supervision, lang: str, cadence_value: str = "month") -> str:
+    """The rule of the lights, as the pages state it (``cadence_value``: the period duties are judged at)."""
+    cadence = label(lang, f"cadence_{supervision.cadence or cadence_value}")
     return label(lang, "lights_rule", soon=supervision.soon_progress, margin=supervision.behind_margin,
                  cadence=cadence)
 

@@ -300,7 +300,7 @@ class Site:
             light_why=self.light_why,
             missed_words=lambda t: missed_words(survey.periods.get(t.id, ()), self.lang, self.as_of.year),
             moves_words=lambda t: moves_words(survey.moves.get(t.id, ()), self.lang, self.as_of.year),
-            lights_rule=lights_rule(survey.rules.supervision, self.lang),
+            lights_rule=lights_rule(survey.rules.supervision, self.lang, survey.rules.cadence.value),
             ranking_rules=ranking_rules(survey.rules.ranking, self.lang),
             quarter_words=lambda month: quarter_words(month, self.lang),
             streak_words=lambda streaks: streak_words(streaks, self.lang),
