@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import copy_project
+from conftest import FIGURES, copy_project
 
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 
@@ -62,9 +62,11 @@ def test_serve_shows_ledger_errors_in_the_browser_and_recovers(tmp_path: Path) -
         page, took = wait_for(url, "pp-kpis", 60)
         assert "pp-kpis" in page and "台账有错误" not in page
         assert took < 10, took  # a save is shown within seconds (MkDocs polls the watched files)
+        recovered = took
         ledger.write_text(broken, encoding="utf-8")
         page, took = wait_for(url, "台账有错误", 60)
         assert "台账有错误" in page and took < 10, took
+        FIGURES.append(f"serve: a fix shown in {recovered:.1f} s, a new error in {took:.1f} s")
     finally:
         server.terminate()
         try:
