@@ -39,6 +39,7 @@ FILES = {
     "requirements.txt": "requirements.txt",
     "gitignore": ".gitignore",
     "gitlab-ci.yml": ".gitlab-ci.yml",
+    "Makefile": "Makefile",
 }
 #: How the kind of a body shows in its name (the registry's kind: department, unit or group).
 GROUP_MARKS = ("各", "全体", "所属", "有关")
