@@ -106,11 +106,33 @@ def _ledger(base: dict[str, Any], overlay: dict[str, Any], seen: dict[str, int],
     return dump_ledger(data)
 
 
+PROGRESS_KEYS = ("status", "percent", "closed", "updates", "evidence", "metrics", "measures", "tags", "term")
+
+
+def _as_imported(progress: dict[str, Any]) -> dict[str, Any]:
+    """The plan as imported: the seed's import, or (without ../shared) tasks.yaml with the demo progress taken off."""
+    if SEED.exists():
+        base, _ = import_file(SEED, plan_id="pe2020")
+        base["plan"].update(progress.get("plan", {}))
+        return base
+    base = yaml.safe_load((ROOT / "tasks.yaml").read_text(encoding="utf-8"))
+    for task in _tasks(base["sections"]):
+        extra = progress["tasks"].get(task["id"], {})
+        for key in PROGRESS_KEYS:
+            if key in extra:
+                task.pop(key, None)
+        wording = task.get("deadline")
+        if isinstance(wording, dict) and "done" in wording:
+            task["deadline"] = wording["text"]
+        elif isinstance(wording, list):
+            task["deadline"] = [w["text"] if isinstance(w, dict) and "done" in w else w for w in wording]
+    return base
+
+
 def story() -> list[Commit]:
     """The commits of the sample's history, oldest first: the last one is exactly tasks.yaml."""
-    base, _ = import_file(SEED, plan_id="pe2020")
     progress = yaml.safe_load(PROGRESS.read_text(encoding="utf-8"))
-    base["plan"].update(progress.get("plan", {}))
+    base = _as_imported(progress)
     overlay: dict[str, Any] = progress["tasks"]
     reports: dict[tuple[str, str], list[tuple[dt.date, str]]] = {}  # (month, department) -> (date, task)
     for task_id, final in overlay.items():
