@@ -38,9 +38,6 @@ from typing import Any
 
 from portal.deadlines.wording import find_deadline_phrases, parse_deadline
 from portal.importer import (
-    _RT_NUMBERING,
-    _RT_OFFICE_DOCUMENT,
-    _RT_STYLES,
     _W,
     _YEAR_RE,
     MAX_DOCX_BYTES,
@@ -50,7 +47,6 @@ from portal.importer import (
     Options,
     _assign_task_ids,
     _count_sections,
-    _DocxParts,
     _front_matter,
     _msg,
     _Numbering,
@@ -62,6 +58,7 @@ from portal.importer import (
     _UsedIds,
     full_width,
     make_title,
+    open_docx,
 )
 
 MiB = 1024 * 1024
@@ -317,26 +314,7 @@ def _read_xls(data: bytes, name: str) -> tuple[list[Grid], dt.date | None]:
 def read_docx_tables(data: bytes, name: str) -> tuple[list[Grid], list[str], dt.date | None]:
     """The tables of a .docx as grids (vertical and horizontal merges followed), the paragraphs outside them as
     lines, and the date the file says it was saved."""
-    from lxml.etree import XMLSyntaxError
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = _DocxParts(archive, name)
-            main = parts.related("", _RT_OFFICE_DOCUMENT)
-            if main is None:
-                raise KeyError("officeDocument")
-            root = parts.xml(main)
-            if root.tag != _W + "document":
-                raise ValueError(f"main part is {root.tag}")
-            numbering_part, styles_part = parts.related(main, _RT_NUMBERING), parts.related(main, _RT_STYLES)
-            numbering = _Numbering(parts.xml(numbering_part) if numbering_part else None,
-                                   parts.xml(styles_part) if styles_part else None)
-            saved = _core_date(archive)
-    except ImportFailed:
-        raise
-    except (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError, zlib.error, EOFError, NotImplementedError,
-            RuntimeError) as exc:
-        raise ImportFailed(_msg("import_bad_docx", name=name, reason=type(exc).__name__)) from exc
+    root, numbering, saved = open_docx(data, name, _core_date)
     body = root.find(_W + "body")
     grids: list[Grid] = []
     lines: list[str] = []

@@ -110,10 +110,10 @@ import unicodedata
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from portal.deadlines.wording import find_deadline_phrases
 from portal.i18n import message
@@ -389,15 +389,27 @@ _RT_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
-def _read_docx(data: bytes, name: str) -> list[str]:
-    """Lines of a Word document; ImportFailed when the file is not a readable .docx or holds too much.
+T = TypeVar("T")
+
+
+def _docx_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged .docx raises (lxml only paid for when a .docx is read)."""
+    from lxml.etree import XMLSyntaxError
+
+    # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
+    return (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError, zlib.error, EOFError, NotImplementedError,
+            RuntimeError)
+
+
+def open_docx(data: bytes, name: str,
+              also: Callable[[zipfile.ZipFile], T] | None = None) -> tuple[Any, _Numbering, T | None]:
+    """The main document part of a .docx and its numbering, read within the budget of decompressed XML, and what
+    ``also`` reads of the package; ImportFailed when the file is not a readable .docx or holds too much.
 
     Only the parts that carry text and numbering are decompressed (pictures never are), each within what is left of
     :data:`MAX_DOCX_XML_BYTES`: its declared size is checked before it is opened, and the bytes that come out are
     counted, so that a zip bomb is refused whatever its headers say.
     """
-    from lxml.etree import XMLSyntaxError  # lxml is only paid for when a .docx is read
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = _DocxParts(archive, name)
@@ -410,6 +422,18 @@ def _read_docx(data: bytes, name: str) -> list[str]:
             numbering_part, styles_part = parts.related(main, _RT_NUMBERING), parts.related(main, _RT_STYLES)
             numbering = _Numbering(parts.xml(numbering_part) if numbering_part else None,
                                    parts.xml(styles_part) if styles_part else None)
+            extra = also(archive) if also is not None else None
+    except ImportFailed:
+        raise
+    except _docx_errors() as exc:
+        raise ImportFailed(_msg("import_bad_docx", name=name, reason=type(exc).__name__)) from exc
+    return root, numbering, extra
+
+
+def _read_docx(data: bytes, name: str) -> list[str]:
+    """Lines of a Word document; ImportFailed when the file is not a readable .docx or holds too much."""
+    root, numbering, _ = open_docx(data, name)
+    try:
         body = root.find(_W + "body")
         lines: list[str] = []
         chars = 0
@@ -420,10 +444,8 @@ def _read_docx(data: bytes, name: str) -> list[str]:
                 raise ImportFailed(_msg("import_docx_text", name=name, limit=f"{MAX_DOCX_TEXT_CHARS:,}"))
             lines.extend(text.split("\n"))
         return lines
-    except (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError, zlib.error, EOFError, NotImplementedError,
-            RuntimeError) as exc:  # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
-        reason = type(exc).__name__
-        raise ImportFailed(_msg("import_bad_docx", name=name, reason=reason)) from exc
+    except _docx_errors() as exc:
+        raise ImportFailed(_msg("import_bad_docx", name=name, reason=type(exc).__name__)) from exc
 
 
 class _DocxParts:
