@@ -27,7 +27,6 @@ READERS = {
     "ledger/schema.py": "the declared ledger schema: each field's Chinese name (accepted as a key too) and the "
     "editor hint published in the JSON Schema; aliases of status words people type",
     "config.py": "the declared settings schema, as above",
-    "office/__init__.py": "reads the kind of a body from its name (…中心, 各…); the office's files are templates",
     "round/collect.py": "reads the report date people type in a returned form (2020年9月24日)",
 }
 

@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import yaml
 from portal import __version__
 from portal.config import read_config
 from portal.i18n import message
+from portal.import_registry import guess_kind, ledger_names
 from portal.ledger.load import load
 from portal.ledger.yamlout import dump_ledger
 
@@ -41,11 +41,6 @@ FILES = {
     "gitlab-ci.yml": ".gitlab-ci.yml",
     "Makefile": "Makefile",
 }
-#: How the kind of a body shows in its name (the registry's kind: department, unit or group).
-GROUP_MARKS = ("各", "全体", "所属", "有关")
-UNIT_ENDINGS = ("中心", "所", "队", "站", "院", "馆", "局", "公司", "学校", "医院", "委员会")
-
-
 class InitFailed(Exception):
     """The repository cannot be made; the message says why and what to do. Nothing was written."""
 
@@ -60,36 +55,9 @@ class Made:
     commit: str
 
 
-def kind_of(name: str) -> str:
-    """A registry kind guessed from a body's name: 机关各科室 → group, …中心 → unit, …科 → department."""
-    if name.startswith(GROUP_MARKS) or name.endswith(("各科室", "各单位", "各部门")):
-        return "group"
-    if name.endswith(UNIT_ENDINGS):
-        return "unit"
-    return "department"
-
-
-def _names(node: Any) -> Iterator[str]:
-    """Every lead and unit named anywhere in a ledger's data, in order."""
-    if isinstance(node, dict):
-        for key in ("lead", "units"):
-            value = node.get(key)
-            if isinstance(value, str):
-                yield from (v for v in value.replace("，", "、").split("、") if v.strip())
-            elif isinstance(value, list):
-                yield from (v for v in value if isinstance(v, str))
-        for value in node.values():
-            if isinstance(value, (dict, list)):
-                yield from _names(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _names(item)
-
-
 def departments(data: dict[str, Any]) -> list[dict[str, str]]:
-    """The bodies a ledger names, each with a guessed kind (the office checks them in departments.yaml)."""
-    names = dict.fromkeys(n.strip() for n in _names(data.get("sections", [])))
-    return [{"name": n, "kind": kind_of(n)} for n in names if n]
+    """The bodies a ledger names, each with the kind the importer guesses (the office checks them)."""
+    return [{"name": n, "kind": guess_kind(n)} for n in ledger_names(data)]
 
 
 def empty_ledger(title: str, year: int) -> dict[str, Any]:
