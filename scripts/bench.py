@@ -12,7 +12,9 @@ seeded (scripts/synth.py). Everything happens in a temporary folder, removed at 
 What is measured:
 
 1. Full build of the portal for N tasks against a plain MkDocs + Material build of the same content
-   written as ordinary Markdown (synth.plain_pages), same theme and plugins, no hooks.
+   written as ordinary Markdown (synth.plain_pages), same theme and plugins, no hooks. Each timed portal
+   build follows an edit of one task, with .cache/portal kept from the build before (as CI keeps it); the
+   first build (empty cache) and a build of the unchanged ledger are printed beside it.
 2. History of C commits on a ledger of the medium size: the cold build (empty .cache/portal) and
    the warm build after one new commit, each minus the build of the same project without git,
    against ``git log -p`` over the file; and ``portal.history.timeline.load_history`` alone, cold and warm.
@@ -24,6 +26,8 @@ What is measured:
 6. The monthly round for the large size and 60 departments: `portal forms` writes every department's
    form, a script fills them in as the departments would (not timed), `portal collect --partial` reads
    them all back into the ledger; the round trip is the two commands' time.
+7. `portal import` of a 1,000-task plan document (.docx outline: 一、/（一）/1． with the responsibility and the
+   deadline in brackets) and of the same plan kept as an Excel ledger (.xlsx: header, section rows, task rows).
 Growth: build time per task for the three sizes, so that anything worse than linear shows.
 """
 
@@ -47,6 +51,8 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -88,15 +94,17 @@ class Target:
 
 
 TARGETS = [
-    Target("build_ratio_medium", 1.0, "ratio"),
-    Target("build_ratio_large", 1.0, "ratio"),
-    Target("history_cold_ratio", 10.0, "ratio"),
-    Target("history_warm_s", 1.5, "s"),
-    Target("serve_rebuild_s", 2.0, "s"),
-    Target("peak_rss_large_mib", 1024.0, "MiB"),
+    Target("build_ratio_medium", 0.6, "ratio"),
+    Target("build_ratio_large", 0.6, "ratio"),
+    Target("history_cold_ratio", 4.0, "ratio"),
+    Target("history_warm_s", 0.5, "s"),
+    Target("serve_rebuild_s", 1.0, "s"),
+    Target("peak_rss_large_mib", 400.0, "MiB"),
     Target("table_gzip_large_mb", 2.0, "MB"),
     Target("dashboard_gzip_large_kb", 300.0, "KB"),
-    Target("round_trip_large_s", 60.0, "s"),
+    Target("round_trip_large_s", 30.0, "s"),
+    Target("import_outline_s", 5.0, "s"),
+    Target("import_table_s", 5.0, "s"),
 ]
 TARGET_NAMES = [t.name for t in TARGETS]
 
@@ -174,8 +182,10 @@ def gzip_size(path: Path) -> int:
 @dataclass
 class BuildResult:
     n: int
-    portal: Series
+    portal: Series  # each run after one task was edited since the previous build (.cache/portal kept)
     plain: Series
+    cold: Run | None = None  # the first build, with an empty .cache/portal
+    unchanged: Run | None = None  # a build of the same ledger again
     table_raw: int = 0
     table_gz: int = 0
     dashboard_raw: int = 0
@@ -188,26 +198,51 @@ class BuildResult:
         return self.portal.wall / self.plain.wall
 
 
+def edit_one_task(project: synth.Project, ledger: synth.PieceLedger, k: int) -> None:
+    """What a day's commit does before a CI build: one task gets a progress update, the ledger is saved."""
+    task_id = sorted(ledger.tasks)[(k * 7919) % len(ledger.tasks)]
+
+    def add(task: dict[str, object]) -> None:
+        updates = task.setdefault("updates", [])
+        assert isinstance(updates, list)
+        updates.append({"date": dt.date.fromisoformat(AS_OF), "text": f"基准测试补报进展第{k + 1}次。",
+                        "by": project.registry[0]["name"]})
+
+    ledger.edit(task_id, add)
+    (project.path / "tasks.yaml").write_text(ledger.text(), encoding="utf-8")
+
+
 def bench_builds(work: Path, sizes: Sizes) -> dict[int, BuildResult]:
-    """Portal and plain builds for each size, interleaved so that machine noise falls on both alike."""
+    """Portal and plain builds for each size, interleaved so that machine noise falls on both alike.
+
+    The portal keeps content-keyed caches in .cache/portal (search segments, exports, history), as an office's CI
+    keeps them between pipelines. So each size is built once with an empty cache (reported as "cold"); each timed
+    run then follows an edit of one task, as a build after a day's commit does; and a last build of the unchanged
+    ledger shows the floor. The ratio target is judged on the timed runs."""
     results: dict[int, BuildResult] = {}
     for n in sorted({sizes.small, sizes.medium, sizes.large}):
         started = time.perf_counter()
         shape = synth.Shape(n, sizes.sections, sizes.departments, SEED)
         project = synth.make_project(work / f"portal-{n}", shape)
         plain = synth.make_plain_project(work / f"plain-{n}", project.data, project.registry)
+        ledger = synth.PieceLedger(project.data)
         result = BuildResult(n, Series(), Series(), generate_s=time.perf_counter() - started)
         runs = sizes.large_runs if n == sizes.large else sizes.runs
         log(f"N={n}: generated in {result.generate_s:.1f} s; {runs} run(s) of each build")
+        site, plain_site = work / f"site-{n}", work / f"plain-site-{n}"
         if n == min(sizes.small, sizes.medium, sizes.large):  # warm jieba's dictionary cache and the disk first
-            portal_build(project.path, work / "warmup-site", work / "warmup.log")
             plain_build(plain, work / "warmup-plain", work / "warmup-plain.log")
+        result.cold = portal_build(project.path, site, work / f"portal-{n}.log")
+        plain_build(plain, plain_site, work / f"plain-{n}.log")  # the same first read of the disk for both
+        log(f"N={n} cold (empty .cache/portal): portal {result.cold.wall:.2f} s")
         for r in range(runs):
-            site, plain_site = work / f"site-{n}", work / f"plain-site-{n}"
+            edit_one_task(project, ledger, r)
             result.portal.runs.append(portal_build(project.path, site, work / f"portal-{n}.log"))
             result.plain.runs.append(plain_build(plain, plain_site, work / f"plain-{n}.log"))
-            log(f"N={n} run {r + 1}: portal {result.portal.runs[-1].wall:.2f} s, "
+            log(f"N={n} run {r + 1}: portal {result.portal.runs[-1].wall:.2f} s (one task edited), "
                 f"plain {result.plain.runs[-1].wall:.2f} s")
+        result.unchanged = portal_build(project.path, site, work / f"portal-{n}.log")
+        log(f"N={n} unchanged ledger: portal {result.unchanged.wall:.2f} s")
         result.table_raw = (site / "table" / "index.html").stat().st_size
         result.table_gz = gzip_size(site / "table" / "index.html")
         result.dashboard_raw = (site / "index.html").stat().st_size
@@ -480,6 +515,40 @@ def bench_round(work: Path, sizes: Sizes) -> RoundResult:
     return result
 
 
+# --- 7: importing a plan ----------------------------------------------------------------------------------------
+
+IMPORT_TASKS = 1_000
+
+
+@dataclass
+class ImportResult:
+    n: int
+    outline: Series  # plan.docx: 一、/（一）/1． headings, responsibility and deadline in brackets
+    table: Series  # ledger.xlsx: a header row, section rows, one row per task
+    tasks: dict[str, int] = field(default_factory=dict)  # tasks found in each document
+
+
+def bench_import(work: Path, sizes: Sizes) -> ImportResult:
+    """`portal import` of a plan document and of an Excel ledger with the medium number of tasks."""
+    n = IMPORT_TASKS if sizes.name == "full" else sizes.medium
+    folder = work / "import"
+    folder.mkdir()
+    data = synth.make_ledger(synth.Shape(n, sizes.sections, sizes.departments, SEED),
+                             synth.make_registry(sizes.departments, SEED))
+    sources = {"outline": synth.write_plan_docx(data, folder / "plan.docx"),
+               "table": synth.write_ledger_xlsx(data, folder / "ledger.xlsx")}
+    result = ImportResult(n, Series(), Series())
+    for r in range(sizes.runs):
+        for kind, source in sources.items():
+            out = folder / f"{kind}.yaml"
+            timed = run([str(BIN / "portal"), "import", str(source), "-o", str(out), "--force"], folder,
+                        work / f"import-{kind}.log")
+            getattr(result, kind).runs.append(timed)
+            result.tasks[kind] = sum(1 for _ in synth.walk_tasks(yaml.safe_load(out.read_text(encoding="utf-8"))))
+            log(f"import run {r + 1}: {source.name} {timed.wall:.2f} s, {result.tasks[kind]} tasks")
+    return result
+
+
 # --- report -------------------------------------------------------------------------------------------------------
 
 
@@ -503,7 +572,7 @@ def fmt(value: float, unit: str) -> str:
 
 
 def report(sizes: Sizes, builds: dict[int, BuildResult], hist: HistoryResult, serve: ServeResult,
-           elapsed: float, rev: str, rnd: RoundResult) -> list[str]:
+           elapsed: float, rev: str, rnd: RoundResult, imp: ImportResult) -> list[str]:
     """The human-readable figures, then one machine-readable line per target."""
     out: list[str] = []
     p = out.append
@@ -514,13 +583,19 @@ def report(sizes: Sizes, builds: dict[int, BuildResult], hist: HistoryResult, se
     p(f"data: seed {SEED}, {sizes.sections} sections, {sizes.departments} departments, as of {AS_OF}; "
       f"total time {elapsed / 60:.1f} min")
     p("")
-    p("1. Full build, portal vs plain MkDocs + Material (same content as Markdown, same theme and plugins)")
+    p("1. Full build, portal vs plain MkDocs + Material (same content as Markdown, same theme and plugins);")
+    p("   each portal run follows an edit of one task (a day's commit), .cache/portal kept as CI keeps it")
     p(f"   {'N':>6}  {'portal s':>9}  {'plain s':>9}  {'ratio':>6}  {'portal cpu':>10}  {'plain cpu':>9}  "
       f"{'cpu ratio':>9}  {'portal ms/task':>14}  {'plain ms/task':>13}")
     for n, b in sorted(builds.items()):
         p(f"   {n:>6}  {b.portal.wall:>9.2f}  {b.plain.wall:>9.2f}  {b.ratio:>6.2f}  {b.portal.cpu:>10.2f}  "
           f"{b.plain.cpu:>9.2f}  {b.portal.cpu / b.plain.cpu:>9.2f}  {1000 * b.portal.wall / n:>14.2f}  "
           f"{1000 * b.plain.wall / n:>13.2f}")
+    p(f"   {'N':>6}  {'cold cache s':>12}  {'cold ratio':>10}  {'unchanged ledger s':>18}  {'unchanged ratio':>15}")
+    for n, b in sorted(builds.items()):
+        assert b.cold is not None and b.unchanged is not None
+        p(f"   {n:>6}  {b.cold.wall:>12.2f}  {b.cold.wall / b.plain.wall:>10.2f}  {b.unchanged.wall:>18.2f}  "
+          f"{b.unchanged.wall / b.plain.wall:>15.2f}")
     small, medium, large = builds[sizes.small], builds[sizes.medium], builds[sizes.large]
     per = {n: b.portal.wall / n for n, b in builds.items()}
     p(f"   growth of time per task: {sizes.small} → {sizes.medium}: "
@@ -557,6 +632,11 @@ def report(sizes: Sizes, builds: dict[int, BuildResult], hist: HistoryResult, se
       f"{rnd.written} updates written); round trip {rnd.round_trip:.2f} s; peak memory "
       f"{max(rnd.forms_out.rss_mib, rnd.collect_in.rss_mib):.0f} MiB")
     p("")
+    p(f"7. portal import, {imp.n} tasks: plan.docx (outline) {imp.outline.wall:.2f} s, "
+      f"{imp.tasks['outline']} tasks read; ledger.xlsx (table) {imp.table.wall:.2f} s, "
+      f"{imp.tasks['table']} tasks read; peak memory "
+      f"{max(imp.outline.rss_mib, imp.table.rss_mib):.0f} MiB")
+    p("")
     values = {
         "build_ratio_medium": medium.ratio,
         "build_ratio_large": large.ratio,
@@ -567,6 +647,8 @@ def report(sizes: Sizes, builds: dict[int, BuildResult], hist: HistoryResult, se
         "table_gzip_large_mb": large.table_gz / 1e6,
         "dashboard_gzip_large_kb": large.dashboard_gz / 1e3,
         "round_trip_large_s": rnd.round_trip,
+        "import_outline_s": imp.outline.wall,
+        "import_table_s": imp.table.wall,
     }
     for target in TARGETS:
         shown = fmt(values[target.name], target.unit)
@@ -595,7 +677,8 @@ def main(argv: list[str] | None = None) -> int:
         hist = bench_history(work, sizes)
         serve = bench_serve(work, sizes)
         rnd = bench_round(work, sizes)
-        lines = report(sizes, builds, hist, serve, time.perf_counter() - started, rev, rnd)
+        imp = bench_import(work, sizes)
+        lines = report(sizes, builds, hist, serve, time.perf_counter() - started, rev, rnd, imp)
     finally:
         if args.keep:
             log(f"kept {work}")

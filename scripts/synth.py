@@ -4,6 +4,7 @@
     .venv/bin/python scripts/synth.py project OUT --tasks 1000 [--sections 10 --departments 30 --seed 1]
     .venv/bin/python scripts/synth.py history OUT --tasks 1000 --commits 2000 [--seed 1]
     .venv/bin/python scripts/synth.py plain OUT --tasks 1000      # the same content as hand-written Markdown
+    .venv/bin/python scripts/synth.py documents OUT --tasks 1000  # plan.docx and ledger.xlsx for portal import
 
 Everything is deterministic for a seed: the same arguments give the same bytes (and, for a history,
 the same commit ids with the same git version). Texts are Chinese as plans and progress reports
@@ -825,12 +826,80 @@ def make_plain_project(dest: Path, data: Mapping[str, Any], registry: list[dict[
     return dest
 
 
+# --- plan documents and Excel ledgers for the importer ------------------------------------------------------------
+
+
+def plan_lines(data: Mapping[str, Any]) -> list[str]:
+    """The ledger as an office's plan document words it: a title, an opening paragraph, 一、/（一）/1． headings with
+    the responsibility and the deadline in brackets after each task, and the issuer and date at the end. Tasks are
+    numbered 1．, 2．… again under each 一、, as long plans number them (the importer reads at most three digits)."""
+    plan = data["plan"]
+    lines = [str(plan["issuer"]), str(plan["title"]).split("（")[0],
+             "为深入贯彻落实上级部署，结合工作实际，制定本方案。"]
+    numerals = "一二三四五六七八九十"
+    k = 0
+    for i, section in enumerate(data["sections"]):
+        head = numerals[i] if i < 10 else chinese_number(i + 1)
+        lines.append(f"{head}、{section['title']}")
+        k = 0
+        for j, item in enumerate(section.get("sections", [])):
+            lines.append(f"（{chinese_number(j + 1)}）{item['title']}")
+            for task in item.get("tasks", []):
+                k += 1
+                who = "、".join(task.get("lead") or item.get("lead") or [])
+                units = "、".join(task.get("units") or item.get("units") or [])
+                duty = f"牵头单位：{who}" + (f"；责任单位：{units}" if units else "")
+                lines.append(f"{k}．{task['details']}（{duty}；完成时限：{_deadline_words(task['deadline'])}）")
+    lines += [str(plan["issuer"]), f"{plan['year']}年1月20日"]
+    return lines
+
+
+def write_plan_docx(data: Mapping[str, Any], path: Path) -> Path:
+    """The plan document as a .docx: one paragraph per line, headings bold as offices type them."""
+    from docx import Document
+
+    document = Document()
+    for line in plan_lines(data):
+        paragraph = document.add_paragraph()
+        run = paragraph.add_run(line)
+        run.bold = line[:1] in "一二三四五六七八九十" and "、" in line[:4]
+    document.save(str(path))
+    return path
+
+
+LEDGER_HEADER = ("序号", "重点任务", "牵头单位", "配合单位", "完成时限", "工作进展", "完成情况")
+
+
+def write_ledger_xlsx(data: Mapping[str, Any], path: Path) -> Path:
+    """The ledger as an office keeps it in Excel: a title row, a header, a section row per 一、 and a row per task."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "任务台账"
+    ws.append([f"{data['plan']['title'].split('（')[0]}任务台账"])
+    ws.append(list(LEDGER_HEADER))
+    k = 0
+    for section in data["sections"]:
+        ws.append([f"{section['number']}{section['title']}"])
+        for item in section.get("sections", []):
+            for task in item.get("tasks", []):
+                k += 1
+                updates = task.get("updates") or []
+                ws.append([k, task["details"], "、".join(task.get("lead") or item.get("lead") or []),
+                           "、".join(task.get("units") or item.get("units") or []),
+                           _deadline_words(task["deadline"]), updates[-1]["text"] if updates else None,
+                           task["status"]])
+    wb.save(path)
+    return path
+
+
 # --- command line -----------------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["ledger", "registry", "project", "plain", "history"])
+    parser.add_argument("what", choices=["ledger", "registry", "project", "plain", "history", "documents"])
     parser.add_argument("out", nargs="?", type=Path, help="the folder to write (project, plain, history)")
     parser.add_argument("--tasks", type=int, default=100)
     parser.add_argument("--sections", type=int, default=10)
@@ -852,6 +921,11 @@ def main(argv: list[str] | None = None) -> int:
         make_project(args.out, shape)
     elif args.what == "plain":
         make_plain_project(args.out, make_ledger(shape, registry), registry)
+    elif args.what == "documents":
+        args.out.mkdir(parents=True, exist_ok=True)
+        data = make_ledger(shape, registry)
+        write_plan_docx(data, args.out / "plan.docx")
+        write_ledger_xlsx(data, args.out / "ledger.xlsx")
     else:
         history = make_history(args.out, args.tasks, args.commits, args.seed, sections=args.sections,
                                departments=args.departments)

@@ -98,3 +98,20 @@ def test_plain_pages_have_every_task(n: int) -> None:
     sections = "".join(text for rel, text in pages.items() if rel.startswith("sections/"))
     for task in synth.walk_tasks(data):
         assert f"{{#{task['id']}}}" in sections and f"#{task['id']})" in pages["table.md"]
+
+
+def test_generated_plan_document_and_excel_ledger_import_whole(tmp_path: Path) -> None:
+    """The import benchmark's documents: every task of the synthetic plan comes back, from Word and from Excel."""
+    shape = synth.Shape(120, sections=4, departments=12, seed=3)
+    data = synth.make_ledger(shape, synth.make_registry(12, 3))
+    expected_leads = [task.get("lead") or item.get("lead") for section in data["sections"]
+                      for item in section["sections"] for task in item["tasks"]]
+    for source in (synth.write_plan_docx(data, tmp_path / "plan.docx"),
+                   synth.write_ledger_xlsx(data, tmp_path / "ledger.xlsx")):
+        out = tmp_path / f"{source.stem}.yaml"
+        proc = subprocess.run([sys.executable, "-m", "portal.cli", "import", str(source), "-o", str(out)],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        imported = list(synth.walk_tasks(yaml.safe_load(out.read_text(encoding="utf-8"))))
+        assert len(imported) == 120, source.name
+        assert [t.get("lead") for t in imported] == expected_leads, source.name
