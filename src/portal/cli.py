@@ -333,7 +333,11 @@ def _list_ledger(config_file: Path, output: Path) -> None:
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    """Normalise ledger and registry files in place (comments kept); with --check, only say which would change."""
+    """Normalise ledger and registry files in place (comments kept); with --check, only say which would change.
+
+    With --upgrade, only the keys that older portals wrote are changed (:mod:`portal.ledger.upgrade`).
+    """
+    from portal.ledger.upgrade import upgrade_file
     from portal.ledger.yamlout import format_file
     from portal.ledger.yamlread import Reader, read_bounded
     from portal.problems import Problem, Problems
@@ -354,7 +358,13 @@ def cmd_fmt(args: argparse.Namespace) -> int:
             print("\n".join(problems.render(cfg.lang)), file=sys.stderr)
             return 1
         try:
-            if format_file(path, check=args.check):
+            if args.upgrade:
+                edits = upgrade_file(path, check=args.check)
+                if edits:
+                    changed += 1
+                    print(message(cfg.lang, "fmt_upgrade_would" if args.check else "fmt_upgraded",
+                                  {"file": path, "n": len(edits)}))
+            elif format_file(path, check=args.check):
                 changed += 1
                 print(message(cfg.lang, "fmt_would" if args.check else "fmt_done", {"file": path}))
         except (OSError, ValueError) as err:
@@ -657,6 +667,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fmt", help="normalise ledger files for people and reviewable diffs, keeping comments")
     p.add_argument("files", nargs="*", help="default: the ledgers and registry named in mkdocs.yml")
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    p.add_argument("--upgrade", action="store_true",
+                   help="only rewrite the keys that older portal versions wrote (renamed or removed), nothing else")
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_fmt)
 
