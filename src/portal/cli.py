@@ -551,7 +551,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build into a temporary folder beside the site, then swap it in (portal.sitedir): the old site stays
     whole until the new one is complete, and stays as it was when the build fails."""
-    from portal.build import BuildFailed, build_site
+    from portal.build import BuildFailed, build_site_with, default_engine
     from portal.logs import LogWords
     from portal.sitedir import SiteDirError, publish
 
@@ -562,8 +562,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     except (LedgerError, OSError):
         lang = "zh"  # the build itself says what is wrong with the settings
     try:
-        publish(site_dir, lambda tmp: build_site(config_file, tmp, strict=args.strict, verbose=args.verbose),
-                lang=lang)
+        engine = args.engine or default_engine()
+        publish(site_dir, lambda tmp: build_site_with(engine, config_file, tmp, strict=args.strict,
+                                                      verbose=args.verbose), lang=lang)
     except BuildFailed as exc:
         if str(exc):
             print(LogWords(lang).say(str(exc)), file=sys.stderr)
@@ -622,6 +623,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-d", "--site-dir", default=None)
     p.add_argument("-s", "--strict", action="store_true", help="fail on warnings")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--engine", choices=["mkdocs", "properdocs"], default=None,
+                   help="the site engine: MkDocs 1.6.1, or ProperDocs (default: MkDocs where installed)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("diff", help="the ledger changes since BASE as Markdown for a merge request")

@@ -829,6 +829,8 @@ HELP: dict[str, dict[str, str]] = {
             "整理台账格式（保留注释），便于阅读和审核改动",
         "default: the ledgers and registry named in mkdocs.yml": "默认为 mkdocs.yml 中列出的台账和单位名录",
         "change nothing; exit 1 if a file would change": "只检查不修改；有文件需要整理时返回 1",
+        "the site engine: MkDocs 1.6.1, or ProperDocs (default: MkDocs where installed)":
+            "网站引擎：MkDocs 1.6.1，或 ProperDocs（默认：已安装 MkDocs 时用 MkDocs）",
         "only rewrite the keys that older portal versions wrote (renamed or removed), nothing else":
             "只把旧版门户的写法（改名或删除的字段）改为新版，其他内容不动",
         "write the ledger as an Excel ledger (xlsx) or CSV": "把台账导出为 Excel 台账（xlsx）或 CSV",
