@@ -6,6 +6,7 @@ nginx is Debian's: the one installed, or the package fetched with ``apt-get down
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
 import re
@@ -70,18 +71,18 @@ class Server:
         return response.status, headers, body
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, sample_build: Build) -> Iterator[Server]:
+@contextlib.contextmanager
+def nginx_serving(site: Path, tmp: Path) -> Iterator[Server | None]:
+    """``site`` served at /portal/ by Debian's nginx with the documented configuration (None without nginx)."""
     found = debian_nginx()
     if found is None:
-        pytest.skip("nginx is neither installed nor available from apt")
+        yield None
+        return
     binary, mime = found
-    tmp = tmp_path_factory.mktemp("nginx")
     # nginx's workers run as nobody when it is started by root: the site must be readable by anyone, as on a server
     www = Path(tempfile.mkdtemp(prefix="portal-www-"))
     www.chmod(0o755)
-    shutil.copytree(sample_build.site, www / "portal")
-    (www / "portal" / "report.docx").write_bytes(b"PK\x03\x04 a Word document")
+    shutil.copytree(site, www / "portal")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -114,6 +115,15 @@ def server(tmp_path_factory: pytest.TempPathFactory, sample_build: Build) -> Ite
         proc.terminate()
         proc.wait(timeout=20)
         shutil.rmtree(www, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, sample_build: Build) -> Iterator[Server]:
+    with nginx_serving(sample_build.site, tmp_path_factory.mktemp("nginx")) as served:
+        if served is None:
+            pytest.skip("nginx is neither installed nor available from apt")
+        (served.www / "report.docx").write_bytes(b"PK\x03\x04 a Word document")
+        yield served
 
 
 def test_pages_under_the_sub_path_are_compressed_and_revalidated(server: Server) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIGURES, REPO, Build, copy_project
+from conftest import FIGURES, PORTAL, REPO, Build, copy_project
 from htmlq import parse
 from test_package import pinned
 
@@ -82,6 +82,28 @@ def test_the_same_task_cards_and_figures_on_both_engines(sample_build: Build, pr
     digests = [hashlib.sha256((site / "tasks.json").read_bytes()).hexdigest()
                for site in (sample_build.site, properdocs_site)]
     assert digests[0] == digests[1]
+
+
+def test_portal_build_with_the_properdocs_engine(properdocs_site: Path, tmp_path: Path) -> None:
+    """`portal build --engine properdocs`: ProperDocs' own site, put in place as `portal build` puts it."""
+    project = copy_project(tmp_path / "project")
+    site = tmp_path / "www" / "portal"
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "PORTAL_OWNS_SOURCE_DATE_EPOCH")}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    proc = subprocess.run([str(PORTAL), "build", "--engine", "properdocs", "--strict", "-f",
+                           str(project / "mkdocs.yml"), "-d", str(site)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    built, proper = files(site), files(properdocs_site)
+    assert sorted(built) == sorted(proper) and all(built[name] == proper[name] for name in proper)
+    assert b"mkdocs-ProperDocs" in built["index.html"]
+    assert sorted(p.name for p in site.parent.iterdir()) == [".portal.lock", "portal"]  # no build folder left
+    # a failing build leaves the site as it was, with ProperDocs' reason on stderr
+    (project / "tasks.yaml").write_text("plan: {}\n", encoding="utf-8")
+    failed = subprocess.run([str(PORTAL), "build", "--engine", "properdocs", "-f", str(project / "mkdocs.yml"),
+                             "-d", str(site)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert failed.returncode == 1 and "tasks.yaml:1:" in failed.stderr
+    assert files(site) == built
 
 
 def test_properdocs_is_pinned_with_the_engines_it_continues() -> None:

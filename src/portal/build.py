@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import importlib.util
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +67,27 @@ def build_site(config_file: Path, site_dir: Path, *, strict: bool = True, verbos
             build(config)
         except (Abort, ConfigurationError) as exc:
             raise BuildFailed(str(exc)) from None
+
+
+def default_engine() -> str:
+    """MkDocs where it is installed, else ProperDocs (an installation that kept only the maintained engine)."""
+    return "mkdocs" if importlib.util.find_spec("mkdocs") is not None else "properdocs"
+
+
+def build_site_with(engine: str, config_file: Path, site_dir: Path, *, strict: bool = True,
+                    verbose: bool = False) -> None:
+    """Build the portal of ``config_file`` into ``site_dir`` with ``engine``; BuildFailed when it stops.
+
+    MkDocs builds in this process (:func:`build_site`). ProperDocs runs in a process of its own: once loaded it
+    answers every later ``import mkdocs…``, which cannot be undone for modules this process already holds.
+    """
+    if engine == "mkdocs":
+        build_site(config_file, site_dir, strict=strict, verbose=verbose)
+        return
+    args = [sys.executable, "-m", engine, "build", "-f", str(config_file), "-d", str(site_dir)]
+    args += ["--strict"] * strict + ["--verbose"] * verbose
+    if subprocess.run(args, cwd=config_file.parent, check=False).returncode != 0:
+        raise BuildFailed("")  # the engine has said why on stderr
 
 
 def setup_logging(verbose: bool = False) -> None:

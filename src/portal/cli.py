@@ -333,7 +333,11 @@ def _list_ledger(config_file: Path, output: Path) -> None:
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
-    """Normalise ledger and registry files in place (comments kept); with --check, only say which would change."""
+    """Normalise ledger and registry files in place (comments kept); with --check, only say which would change.
+
+    With --upgrade, only the keys that older portals wrote are changed (:mod:`portal.ledger.upgrade`).
+    """
+    from portal.ledger.upgrade import upgrade_file
     from portal.ledger.yamlout import format_file
     from portal.ledger.yamlread import Reader, read_bounded
     from portal.problems import Problem, Problems
@@ -354,7 +358,13 @@ def cmd_fmt(args: argparse.Namespace) -> int:
             print("\n".join(problems.render(cfg.lang)), file=sys.stderr)
             return 1
         try:
-            if format_file(path, check=args.check):
+            if args.upgrade:
+                edits = upgrade_file(path, check=args.check)
+                if edits:
+                    changed += 1
+                    print(message(cfg.lang, "fmt_upgrade_would" if args.check else "fmt_upgraded",
+                                  {"file": path, "n": len(edits)}))
+            elif format_file(path, check=args.check):
                 changed += 1
                 print(message(cfg.lang, "fmt_would" if args.check else "fmt_done", {"file": path}))
         except (OSError, ValueError) as err:
@@ -541,7 +551,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Build into a temporary folder beside the site, then swap it in (portal.sitedir): the old site stays
     whole until the new one is complete, and stays as it was when the build fails."""
-    from portal.build import BuildFailed, build_site
+    from portal.build import BuildFailed, build_site_with, default_engine
     from portal.logs import LogWords
     from portal.sitedir import SiteDirError, publish
 
@@ -552,8 +562,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     except (LedgerError, OSError):
         lang = "zh"  # the build itself says what is wrong with the settings
     try:
-        publish(site_dir, lambda tmp: build_site(config_file, tmp, strict=args.strict, verbose=args.verbose),
-                lang=lang)
+        engine = args.engine or default_engine()
+        publish(site_dir, lambda tmp: build_site_with(engine, config_file, tmp, strict=args.strict,
+                                                      verbose=args.verbose), lang=lang)
     except BuildFailed as exc:
         if str(exc):
             print(LogWords(lang).say(str(exc)), file=sys.stderr)
@@ -612,6 +623,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-d", "--site-dir", default=None)
     p.add_argument("-s", "--strict", action="store_true", help="fail on warnings")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--engine", choices=["mkdocs", "properdocs"], default=None,
+                   help="the site engine: MkDocs 1.6.1, or ProperDocs (default: MkDocs where installed)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("diff", help="the ledger changes since BASE as Markdown for a merge request")
@@ -657,6 +670,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fmt", help="normalise ledger files for people and reviewable diffs, keeping comments")
     p.add_argument("files", nargs="*", help="default: the ledgers and registry named in mkdocs.yml")
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    p.add_argument("--upgrade", action="store_true",
+                   help="only rewrite the keys that older portal versions wrote (renamed or removed), nothing else")
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.set_defaults(func=cmd_fmt)
 

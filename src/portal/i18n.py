@@ -30,6 +30,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "did_you_mean": "（是不是“{suggestion}”？）",
         "missing_field": "缺少必填字段“{key}”（{label}）",
         "duplicate_key": "字段“{key}”在同一项中写了两次（第一次在第 {first} 行）：请删除或合并",
+        "key_renamed": "“{key}”自 {since} 版起改名为“{new}”，现按“{new}”读取：请把“{key}”改为“{new}”"
+                       "（运行 portal fmt --upgrade 可自动修改）",
+        "key_removed": "“{key}”自 {since} 版起不再使用，已被忽略：请删去这一项（运行 portal fmt --upgrade 可自动删去）",
         "expected_mapping": "这里应为“字段: 值”的映射，实际是{got}",
         "expected_list": "这里应为列表（每项以“- ”开头），实际是{got}",
         "expected_scalar": "这里应为单个值，实际是{got}",
@@ -120,6 +123,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_unplaced": "{where}: 未放入台账：{words}",
         "fmt_would": "需要整理格式：{file}",
         "fmt_done": "已整理格式：{file}",
+        "fmt_upgrade_would": "有旧版写法需要改：{file}（{n} 处）",
+        "fmt_upgraded": "已改为新版写法：{file}（{n} 处）",
         "page_collision": "门户页面 {page} 与手写页面 {other} 的网址相同（{url}）："
         "请改动手写页面的文件名，或方案、板块的编号",
         "fmt_link": "这是一个链接：portal fmt 只整理普通文件（整理会用文件替换链接），请直接指定它指向的文件",
@@ -367,6 +372,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "did_you_mean": " (did you mean '{suggestion}'?)",
         "missing_field": "missing required field '{key}' ({label})",
         "duplicate_key": "field '{key}' is written twice in one item (first on line {first}): remove or merge them",
+        "key_renamed": "'{key}' was renamed '{new}' in version {since} and is read as '{new}': rename it "
+                       "(portal fmt --upgrade does it)",
+        "key_removed": "'{key}' is no longer used since version {since} and is ignored: delete it "
+                       "(portal fmt --upgrade does it)",
         "expected_mapping": "expected a mapping of 'field: value', got {got}",
         "expected_list": "expected a list (items starting with '- '), got {got}",
         "expected_scalar": "expected a single value, got {got}",
@@ -463,6 +472,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import_unplaced": "{where}: not placed in the ledger: {words}",
         "fmt_would": "would reformat {file}",
         "fmt_done": "reformatted {file}",
+        "fmt_upgrade_would": "would upgrade {file} ({n} changes)",
+        "fmt_upgraded": "upgraded {file} ({n} changes)",
         "page_collision": "the portal page {page} and the hand-written page {other} share the address {url}: rename "
         "the hand-written page, or change the plan's or section's id",
         "fmt_link": "this is a link: portal fmt formats plain files only (it would replace the link); name the file "
@@ -818,6 +829,10 @@ HELP: dict[str, dict[str, str]] = {
             "整理台账格式（保留注释），便于阅读和审核改动",
         "default: the ledgers and registry named in mkdocs.yml": "默认为 mkdocs.yml 中列出的台账和单位名录",
         "change nothing; exit 1 if a file would change": "只检查不修改；有文件需要整理时返回 1",
+        "the site engine: MkDocs 1.6.1, or ProperDocs (default: MkDocs where installed)":
+            "网站引擎：MkDocs 1.6.1，或 ProperDocs（默认：已安装 MkDocs 时用 MkDocs）",
+        "only rewrite the keys that older portal versions wrote (renamed or removed), nothing else":
+            "只把旧版门户的写法（改名或删除的字段）改为新版，其他内容不动",
         "write the ledger as an Excel ledger (xlsx) or CSV": "把台账导出为 Excel 台账（xlsx）或 CSV",
         "the file to write; default tasks.xlsx / tasks.csv": "要写出的文件；默认 tasks.xlsx / tasks.csv",
         "write one report form (.xlsx) per department for the monthly round": "为每个单位写出本期进展报送表（.xlsx）",

@@ -44,6 +44,7 @@ from portal.archive.store import (
     past_flags,
     publishable,
     snapshot_banner,
+    take_version_selector,
 )
 from portal.build import Given, given
 from portal.config import PortalConfig, from_mkdocs
@@ -126,6 +127,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if handed is not None:
         month = handed.month
         config.extra["portal_snapshot"] = snapshot_banner(month.month, month.commit, as_of.isoformat(), cfg.lang)
+    config.extra["portal_versions"] = take_version_selector(config.extra, config.plugins)
     _add_engine_theme(config)
     terms = ledger_terms(ledger)
     teach_jieba(terms)  # before Material's search segments the pages

@@ -15,9 +15,10 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator, MutableMapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from portal.i18n import format_month, label, message
 
@@ -194,13 +195,13 @@ def snapshot_banner(month: str, commit: str, as_of: str, lang: str) -> dict[str,
 
 
 def copy_archive(archive: Path, site_dir: Path, lang: str) -> list[str]:
-    """Copy published snapshots into the built site unchanged, with versions.json for Material's selector.
+    """Copy published snapshots into the built site unchanged, with archive/versions.json for the selector.
 
     A month whose folder holds a link or anything but plain files and folders is left out, and the
     problems are returned (the build warns, and fails under --strict): nothing from outside the project is
-    published. The live portal is at the site's root and snapshots in archive/YYYY-MM/; Material looks for
-    ../versions.json from each, so the root lists the months as archive/YYYY-MM and archive/ lists them as
-    YYYY-MM, with the live portal reached as '..'.
+    published. The live portal is at the site's root and snapshots in archive/YYYY-MM/; the list names them
+    relative to archive/ (YYYY-MM, the live portal '..'). The portal's selector reads it from the live root
+    (:func:`take_version_selector`); snapshots published with Material's selector read it as ../versions.json.
     """
     problems: list[str] = []
     records = []
@@ -215,14 +216,25 @@ def copy_archive(archive: Path, site_dir: Path, lang: str) -> list[str]:
     for record in records:
         shutil.copytree(archive / record.month, target / record.month, symlinks=True, dirs_exist_ok=True)
     (target / INDEX).write_text(index_text(records), encoding="utf-8")
-    live = label(lang, "live_version")
-    root_list = [{"version": ".", "title": live, "aliases": []}] + [
-        {"version": f"archive/{r.month}", "title": format_month(r.month, lang), "aliases": []} for r in records]
-    archive_list = [{"version": "..", "title": live, "aliases": []}] + [
+    archive_list = [{"version": "..", "title": label(lang, "live_version"), "aliases": []}] + [
         {"version": r.month, "title": format_month(r.month, lang), "aliases": []} for r in records]
-    (site_dir / "versions.json").write_text(json.dumps(root_list, ensure_ascii=False), encoding="utf-8")
     (target / "versions.json").write_text(json.dumps(archive_list, ensure_ascii=False), encoding="utf-8")
     return problems
+
+
+def take_version_selector(extra: MutableMapping[str, Any], plugins: Container[str]) -> bool:
+    """Whether the portal shows its own version selector; if so, Material's is switched off in ``extra``.
+
+    ``extra.version.provider: mike`` asks for Material's selector, which looks for ../versions.json above
+    the site: the host's root when the portal is served under a sub-path (http://host/portal/). The portal's
+    (overrides/assets/javascripts/portal-versions.js) is told where the live root is, so it works at any
+    path. A project that versions its site with the mike plugin itself keeps Material's.
+    """
+    version = extra.get("version")
+    if not isinstance(version, dict) or version.get("provider") != "mike" or "mike" in plugins:
+        return False
+    del extra["version"]
+    return True
 
 
 def index_text(records: list[Record]) -> str:

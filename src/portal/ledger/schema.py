@@ -477,6 +477,18 @@ class Field:
     required: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class KeyChange:
+    """A key that an older portal read in a mapping: renamed to ``new``, or removed (``new`` None), in ``since``.
+
+    A ledger that still has it is read as if it said ``new`` (or did not say it), with a warning that says what
+    to change and that ``portal fmt --upgrade`` changes it (:mod:`portal.ledger.upgrade`).
+    """
+
+    new: str | None
+    since: str  # the portal version that changed it
+
+
 @dataclass(slots=True)
 class Obj(Spec):
     """A mapping with declared fields; unknown, duplicate and missing keys are reported."""
@@ -485,6 +497,8 @@ class Obj(Spec):
     build: Callable[[dict[str, Any], MappingNode, Context], Any]
     name: str = ""  # a name puts the schema in $defs, which also allows recursion
     doc: str = ""
+    #: the keys older portals read here (old key -> change); none so far: every key ever declared is still read
+    changed: dict[str, KeyChange] = field(default_factory=dict)
 
     def read(self, node: Node, ctx: Context) -> Any:
         if not isinstance(node, MappingNode):
@@ -502,6 +516,18 @@ class Obj(Spec):
                 ctx.reader.error(key_node, "duplicate_key", key=key, first=first_line[key])
                 ok = False
                 continue
+            change = self.changed.get(key)
+            if change is not None:
+                # an older portal's key: read as what it became (or not at all), with a warning saying so
+                ctx.reader.warn(key_node, "key_renamed" if change.new else "key_removed", key=key,
+                                new=change.new or "", since=change.since)
+                if change.new is None:
+                    continue
+                key = change.new
+                if key in first_line:
+                    ctx.reader.error(key_node, "duplicate_key", key=key, first=first_line[key])
+                    ok = False
+                    continue
             first_line[key] = key_node.start_mark.line + 1
             f = self.fields.get(key)
             if f is None:
