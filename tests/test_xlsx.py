@@ -395,3 +395,25 @@ def test_empty_plan_and_empty_ledger() -> None:
     assert total == [(None, None, "合计（全部任务，不重复计）", 0, 0, 0, *[None] * 8)]
     book = load_workbook(io.BytesIO(to_xlsx(survey(model.Ledger([]), AS_OF))))
     assert book.sheetnames == ["按单位汇总"]
+
+
+def test_task_rows_written_as_openpyxl_writes_them(sample: Sample) -> None:
+    """The task rows go into the sheets as XML written directly: byte for byte what openpyxl's cells give, for
+    the sample and for text XML must escape (&, <, >, a carriage return, spaces at the ends, a character beyond
+    the BMP), in two plans (two sheets spliced)."""
+    assert to_xlsx(sample.survey, through_openpyxl=True) == sample.data
+    assert to_xlsx(sample.survey, "en", through_openpyxl=True) == to_xlsx(sample.survey, "en")
+    plan = load_text(INJECTION, as_of=AS_OF)
+    odd = plan.walk_tasks()[0]
+    odd.title, odd.details, odd.leader = "a & b <c> \"d\" 'e'", " 前后有空格 ", "\U0001F600 表情"
+    odd.units = ["x\r\ny", "\t"]
+    other = load_text(INJECTION.replace("id: inj", "id: inj2").replace("id: a", "id: b")
+                      .replace("@SUM(A1)", "第二个方案"), as_of=AS_OF)
+    surveyed = survey(model.Ledger([plan, other]), AS_OF)
+    fast = to_xlsx(surveyed)
+    assert fast == to_xlsx(surveyed, through_openpyxl=True)
+    row = task_rows(load_workbook(io.BytesIO(fast)).worksheets[0])[0]
+    assert row[COL["任务"]].value == "a & b <c> \"d\" 'e'"
+    assert row[COL["具体内容"]].value == " 前后有空格 "
+    assert row[COL["责任领导"]].value == "\U0001F600 表情"
+    assert row[COL["责任单位"]].value == "x\r\ny、\t"

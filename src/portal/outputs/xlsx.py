@@ -6,6 +6,10 @@ Status, overdue and due soon are shown in words first and colour second. Printed
 A4 page at a fixed scale (text at 10 pt, wrapped), title and header repeated on every page. Every text from the ledger
 is neutralised as in the CSV (:func:`portal.outputs.tables.safe_cell`), so no cell is ever a formula.
 The same inputs give the same bytes: fixed document dates and zip entry times.
+
+openpyxl lays out each workbook (styles, sheets, title and header, print setup) but not the task rows of a plan
+sheet: those are written as XML directly (:func:`_rows_xml`) and spliced into the sheet as it is zipped, in the
+very form openpyxl writes them (a test compares the two); a Cell object per value took most of the time.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -27,7 +32,7 @@ from openpyxl.writer.excel import ExcelWriter
 from portal.deadlines.due import DueState
 from portal.i18n import LABELS, LANGS, STATUS_LABELS, format_date
 from portal.ledger import model
-from portal.outputs.tables import reproducible_zip, safe_cell
+from portal.outputs.tables import safe_cell
 from portal.survey import Counts, Survey
 
 __all__ = ["SUMMARY_TITLES", "to_xlsx"]
@@ -299,18 +304,21 @@ def _put(ws: Worksheet, row: int, column: int, value: object, style: str) -> Non
     cell.value = value
 
 
+#: A sheet row after the header: (value, named style) per column.
+Row = list[tuple[object, str]]
+
+
 def _plan_sheet(ws: Worksheet, plan: model.Plan, states: Mapping[str, DueState], as_of: dt.date,
-                lang: str) -> None:
-    """A plan's ledger: title line, header, one row per task in plan order."""
+                lang: str) -> list[Row]:
+    """A plan's ledger: title line and header in ``ws``; its task rows, in plan order, returned."""
     columns = _plan_columns(lang)
     styles = [c.style for c in columns]
     statuses = STATUS_LABELS[lang]
     _title(ws, plan.title + as_of_text(as_of, lang))
-    row = FIRST_ROW - 1
+    rows: list[Row] = []
     for top in plan.sections:
         section = cell_text(section_label(top))
         for task in top.walk_tasks():
-            row += 1
             state = states[task.id]
             last = task.latest_update
             values: list[object] = [
@@ -335,10 +343,10 @@ def _plan_sheet(ws: Worksheet, plan: model.Plan, states: Mapping[str, DueState],
             if state.state in ("overdue", "due_soon"):
                 row_styles[COL_TASK - 1] = f"pp-{state.state}-task"
                 row_styles[COL_DUE_STATE - 1] = f"pp-{state.state}"
-            for column, (value, style) in enumerate(zip(values, row_styles, strict=True), 1):
-                _put(ws, row, column, value, style)
-    _setup(ws, columns, row, lang, landscape=True)
-    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=3)  # below the header, after 序号
+            rows.append(list(zip(values, row_styles, strict=True)))
+    _setup(ws, columns, FIRST_ROW - 1 + len(rows), lang, landscape=True)
+    ws.freeze_panes = f"C{FIRST_ROW}"  # below the header, after 序号 (a coordinate: a cell would make row 3)
+    return rows
 
 
 def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
@@ -402,11 +410,12 @@ def _rate(c: Counts) -> float | None:
 # ---------------------------------------------------------------------------
 
 
-def to_xlsx(survey: Survey, lang: str = "zh") -> bytes:
+def to_xlsx(survey: Survey, lang: str = "zh", *, through_openpyxl: bool = False) -> bytes:
     """The surveyed ledger as an .xlsx workbook: one sheet per plan, then the summary by department.
 
     Due states, counts and the ranking are the survey's. ``lang`` is 'zh' or 'en' (headers, words, the
-    summary's title). The same survey always gives the same bytes.
+    summary's title). The same survey always gives the same bytes. ``through_openpyxl`` writes the task rows
+    as openpyxl cells too: the slow way, which the test compares the fast one with.
     """
     lang = lang if lang in SUMMARY_TITLES else "zh"
     ledger, states, as_of = survey.ledger, survey.states, survey.as_of
@@ -417,10 +426,20 @@ def to_xlsx(survey: Survey, lang: str = "zh") -> bytes:
                           fallback=LABELS[lang]["sheet_fallback"])
     first = wb.active
     assert first is not None
+    spliced: dict[str, tuple[str, bytes]] = {}  # sheet part -> (its dimension, the XML of its task rows)
     for i, (plan, title) in enumerate(zip(ledger.plans, titles, strict=True)):
         ws = first if i == 0 else wb.create_sheet()
         ws.title = title
-        _plan_sheet(ws, plan, states, as_of, lang)
+        rows = _plan_sheet(ws, plan, states, as_of, lang)
+        if through_openpyxl:
+            for r, row in enumerate(rows, FIRST_ROW):
+                for column, (value, style) in enumerate(row, 1):
+                    _put(ws, r, column, value, style)
+        elif rows:
+            # Style ids in the order openpyxl would number them: title, header, then the rows' as they come.
+            ids = _style_ids(ws, ["pp-title", "pp-header", *(style for row in rows for _, style in row)])
+            last = f"{get_column_letter(len(rows[0]))}{FIRST_ROW - 1 + len(rows)}"
+            spliced[f"xl/worksheets/sheet{i + 1}.xml"] = (f"A1:{last}", _rows_xml(rows, ids))
     # Last, so that the file opens on the ledger and each plan's sheet keeps its index in plan order.
     summary = wb.create_sheet() if ledger.plans else first
     summary.title = summary_title
@@ -435,6 +454,83 @@ def to_xlsx(survey: Survey, lang: str = "zh") -> bytes:
     wb.properties.title = ILLEGAL_CHARACTERS_RE.sub("", ledger.plans[0].title) if one_plan else summary_title
     buffer = io.BytesIO()
     # ExcelWriter rather than Workbook.save: save() stamps 'modified' with the current time.
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with _Archive(buffer, spliced) as archive:
         ExcelWriter(wb, archive).save()
-    return reproducible_zip(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def _style_ids(ws: Worksheet, names: Iterable[str]) -> dict[str, int]:
+    """The cell style id (index into the workbook's cellXfs) of each named style, registered in order."""
+    ids: dict[str, int] = {}
+    for name in names:
+        if name not in ids:
+            scratch = Cell(ws)  # never placed in the sheet: only its style is registered with the workbook
+            scratch.style = name
+            ids[name] = scratch.style_id
+    return ids
+
+
+#: Epoch of Excel's date serials (1900 system): dates of the portal all fall after 1900-03-01.
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def _rows_xml(rows: list[Row], ids: Mapping[str, int]) -> bytes:
+    """Sheet rows from FIRST_ROW on as SpreadsheetML, byte for byte as openpyxl (with lxml) writes them: strings
+    inline, numbers and dates (Excel serials) as 't="n"', an empty cell kept for its style (borders, fills)."""
+    letters = [get_column_letter(i) for i in range(1, len(rows[0]) + 1)] if rows else []
+    out: list[str] = []
+    for r, row in enumerate(rows, FIRST_ROW):
+        out.append(f'<row r="{r}">')
+        for letter, (value, style) in zip(letters, row, strict=True):
+            head = f'<c r="{letter}{r}" s="{ids[style]}"'
+            if value is None or value == "":
+                out.append(f'{head} t="n"></c>')
+            elif isinstance(value, str):
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                out.append(f'{head} t="inlineStr"><is><t{space}>{value.translate(_XML_TEXT)}</t></is></c>')
+            else:
+                out.append(f'{head} t="n"><v>{_number(value)}</v></c>')
+        out.append("</row>")
+    # ASCII with character references, as lxml writes a part whose encoding it was not given
+    return "".join(out).encode("ascii", "xmlcharrefreplace")
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return str((value - EXCEL_EPOCH).days)
+    return f"{value:.16g}"  # openpyxl's form of a number ("%.16g")
+
+
+class _Archive(zipfile.ZipFile):
+    """The workbook's zip: every entry dated 1980-01-01 (the same workbook, the same bytes) and the task rows of
+    ``spliced`` sheets put in as the sheet goes in."""
+
+    def __init__(self, file: io.BytesIO, spliced: Mapping[str, tuple[str, bytes]]) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+        self._spliced = spliced
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None,
+              compresslevel: Any = None) -> None:
+        with open(filename, "rb") as f:  # openpyxl writes each sheet to a temporary file first
+            self.writestr(arcname or filename, f.read())
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None,
+                 compresslevel: Any = None) -> None:
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        body = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        if name in self._spliced:
+            body = _splice(body, *self._spliced[name])
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        super().writestr(info, body)
+
+
+def _splice(sheet: bytes, dimension: str, rows: bytes) -> bytes:
+    """A sheet's XML with ``rows`` at the end of its sheetData and its dimension widened to them."""
+    head, found, tail = sheet.partition(b"</sheetData>")
+    if not found:
+        raise ValueError("openpyxl wrote a sheet without sheetData")
+    head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), head, count=1)
+    return head + rows + found + tail
