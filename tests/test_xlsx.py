@@ -417,3 +417,40 @@ def test_task_rows_written_as_openpyxl_writes_them(sample: Sample) -> None:
     assert row[COL["具体内容"]].value == " 前后有空格 "
     assert row[COL["责任领导"]].value == "\U0001F600 表情"
     assert row[COL["责任单位"]].value == "x\r\ny、\t"
+
+
+def test_cached_workbook_is_the_workbook_of_a_build_from_scratch(tmp_path: Path) -> None:
+    """tasks.xlsx is kept in .cache/portal/exports.sqlite under the digest of its contents: a warm build writes
+    what a build from scratch writes, reuses the kept bytes only for the same contents, and a ledger edit gives
+    the edited workbook."""
+    import base64
+    import json
+    import sqlite3
+
+    from conftest import copy_project, run_build
+
+    project = copy_project(tmp_path / "p")
+    cold = run_build(project, tmp_path / "cold")
+    warm = run_build(project, tmp_path / "warm")
+    assert cold.returncode == warm.returncode == 0, cold.stderr + warm.stderr
+    db_path = project / ".cache" / "portal" / "exports.sqlite"
+    assert (warm.site / "tasks.xlsx").read_bytes() == (cold.site / "tasks.xlsx").read_bytes()
+    # The kept bytes are what a warm build serves: changed behind the digest's back, they come out as they are.
+    with sqlite3.connect(db_path) as db:
+        (value,) = db.execute("SELECT value FROM kv WHERE key = 'xlsx:zh'").fetchone()
+        kept = json.loads(value)
+        db.execute("UPDATE kv SET value = ? WHERE key = 'xlsx:zh'",
+                   (json.dumps({**kept, "data": base64.b64encode(b"kept").decode()}),))
+    assert (run_build(project, tmp_path / "reused").site / "tasks.xlsx").read_bytes() == b"kept"
+    # An edit changes the contents, so their digest: the workbook is written again, as from scratch.
+    ledger = project / "tasks.yaml"
+    old_title = load(read_config(project / "mkdocs.yml")).ledger.tasks()[0].title
+    ledger.write_text(ledger.read_text(encoding="utf-8").replace(old_title, "改过的任务名称", 1), encoding="utf-8")
+    edited = run_build(project, tmp_path / "edited")
+    assert edited.returncode == 0, edited.stderr
+    data = (edited.site / "tasks.xlsx").read_bytes()
+    assert data not in (b"kept", (cold.site / "tasks.xlsx").read_bytes())
+    assert task_rows(load_workbook(io.BytesIO(data)).worksheets[0])[0][COL["任务"]].value == "改过的任务名称"
+    shutil.rmtree(project / ".cache")
+    scratch = run_build(project, tmp_path / "scratch")
+    assert (scratch.site / "tasks.xlsx").read_bytes() == data

@@ -48,6 +48,7 @@ from portal.archive.store import (
 )
 from portal.build import Given, given
 from portal.config import PortalConfig, from_mkdocs
+from portal.history.cache import Cache
 from portal.history.timeline import History, load_history, terminal_progress
 from portal.i18n import label, message
 from portal.ledger import model
@@ -58,10 +59,10 @@ from portal.outputs.markup import icons_css
 from portal.outputs.search import augment_file, ledger_terms, teach_jieba, user_dictionary
 from portal.outputs.site import PageSpec, Site, TocItem
 from portal.outputs.tables import to_csv, to_json
-from portal.outputs.xlsx import to_xlsx
+from portal.outputs.xlsx import cached_xlsx
 from portal.problems import LedgerError, printable
 from portal.resources import overrides_dir
-from portal.survey import Rules, survey
+from portal.survey import Rules, Survey, survey
 
 log = logging.getLogger("mkdocs.hooks.portal")
 
@@ -217,13 +218,22 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             files.append(page)
     files.append(File.generated(config, "tasks.json", content=to_json(surveyed, cfg.lang)))
     files.append(File.generated(config, "tasks.csv", content=to_csv(surveyed, cfg.lang)))
-    files.append(File.generated(config, "tasks.xlsx", content=to_xlsx(surveyed, cfg.lang)))
+    files.append(File.generated(config, "tasks.xlsx", content=_xlsx(cfg, surveyed)))
     files.append(File.generated(config, "feed.xml", content=site.feed()))
     files.append(File.generated(config, "assets/stylesheets/icons.css", content=icons_css()))
     files.append(File.generated(config, "search/userdict.txt", content=user_dictionary(state.terms)))
     if not state.user_nav:
         config.nav = _nav(site, files)
     return files
+
+
+def _xlsx(cfg: PortalConfig, surveyed: Survey) -> bytes:
+    """tasks.xlsx, the last one written again when its contents are the same (.cache/portal/exports.sqlite)."""
+    cache = Cache(cfg.path(cfg.cache_dir) / "exports.sqlite" if cfg.cache_dir else None, lang=cfg.lang)
+    try:
+        return cached_xlsx(surveyed, cfg.lang, cache)
+    finally:
+        cache.close()
 
 
 def _error_files(files: Files, config: MkDocsConfig, broken: _Broken) -> Files:

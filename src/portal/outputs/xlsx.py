@@ -14,7 +14,9 @@ very form openpyxl writes them (a test compares the two); a Cell object per valu
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import io
 import re
 import zipfile
@@ -22,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import openpyxl
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
@@ -30,6 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from portal.deadlines.due import DueState
+from portal.history.cache import Cache
 from portal.i18n import LABELS, LANGS, STATUS_LABELS, format_date
 from portal.ledger import model
 from portal.outputs.tables import safe_cell
@@ -308,13 +312,11 @@ def _put(ws: Worksheet, row: int, column: int, value: object, style: str) -> Non
 Row = list[tuple[object, str]]
 
 
-def _plan_sheet(ws: Worksheet, plan: model.Plan, states: Mapping[str, DueState], as_of: dt.date,
-                lang: str) -> list[Row]:
-    """A plan's ledger: title line and header in ``ws``; its task rows, in plan order, returned."""
+def _plan_rows(plan: model.Plan, states: Mapping[str, DueState], lang: str) -> list[Row]:
+    """A plan's task rows, in plan order."""
     columns = _plan_columns(lang)
     styles = [c.style for c in columns]
     statuses = STATUS_LABELS[lang]
-    _title(ws, plan.title + as_of_text(as_of, lang))
     rows: list[Row] = []
     for top in plan.sections:
         section = cell_text(section_label(top))
@@ -344,22 +346,24 @@ def _plan_sheet(ws: Worksheet, plan: model.Plan, states: Mapping[str, DueState],
                 row_styles[COL_TASK - 1] = f"pp-{state.state}-task"
                 row_styles[COL_DUE_STATE - 1] = f"pp-{state.state}"
             rows.append(list(zip(values, row_styles, strict=True)))
-    _setup(ws, columns, FIRST_ROW - 1 + len(rows), lang, landscape=True)
-    ws.freeze_panes = f"C{FIRST_ROW}"  # below the header, after 序号 (a coordinate: a cell would make row 3)
     return rows
 
 
-def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
+def _plan_sheet(ws: Worksheet, title: str, rows: int, lang: str) -> None:
+    """A plan sheet's title line, header, filter over ``rows`` task rows and print setup (not the rows)."""
+    _title(ws, title)
+    _setup(ws, _plan_columns(lang), FIRST_ROW - 1 + rows, lang, landscape=True)
+    ws.freeze_panes = f"C{FIRST_ROW}"  # below the header, after 序号 (a coordinate: a cell would make row 3)
+
+
+def _summary_rows(survey: Survey, lang: str) -> list[Row]:
     """The 红黑榜: ranked departments in rank order, then the unranked with their counts, then totals."""
     L = LABELS[lang]
-    columns = _summary_columns(lang)
-    styles = [c.style for c in columns]
-    _title(ws, SUMMARY_TITLES[lang] + as_of_text(survey.as_of, lang))
+    styles = [c.style for c in _summary_columns(lang)]
+    rows: list[Row] = []
     ranked = [d for d in survey.departments if d.rank is not None]
     unranked = [d for d in survey.departments if d.rank is None]
-    row = FIRST_ROW - 1
     for d in [*ranked, *unranked]:
-        row += 1
         c = d.counts
         flag = d.flag if d.rank is not None else None
         b = d.basis
@@ -382,20 +386,25 @@ def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
         row_styles = list(styles)
         if flag:
             row_styles[1] = f"pp-flag-{flag}"
-        for column, (value, style) in enumerate(zip(values, row_styles, strict=True), 1):
-            _put(ws, row, column, value, style)
-    filter_last = row
+        rows.append(list(zip(values, row_styles, strict=True)))
     # Totals of the whole ledger, each task once: a task led by three departments is one task here,
     # so this row is the portal's headline figure, not the sum of the column above.
-    row += 1
     total = survey.counts
-    for column, (value, style) in enumerate(zip(
+    rows.append(list(zip(
         [None, None, LABELS[lang]["total_row"], total.total, total.done, total.overdue, _rate(total), None,
          None, None, None, None, None, None],
         ["pp-total", "pp-total", "pp-total", "pp-total-int", "pp-total-int", "pp-total-int", "pp-total-percent",
-         "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total"], strict=True), 1):
-        _put(ws, row, column, value, style)
-    _setup(ws, columns, filter_last, lang, landscape=True)  # the totals row stays out of sorting
+         "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total"], strict=True)))
+    return rows
+
+
+def _summary_sheet(ws: Worksheet, title: str, rows: list[Row], lang: str) -> None:
+    """The summary sheet, its rows as openpyxl cells (a few dozen); the totals row stays out of the filter."""
+    _title(ws, title)
+    for r, row in enumerate(rows, FIRST_ROW):
+        for column, (value, style) in enumerate(row, 1):
+            _put(ws, r, column, value, style)
+    _setup(ws, _summary_columns(lang), FIRST_ROW - 2 + len(rows), lang, landscape=True)
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
 
 
@@ -410,6 +419,42 @@ def _rate(c: Counts) -> float | None:
 # ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """Everything a workbook shows, as plain values: what it is written from, and what its cache is keyed by."""
+
+    lang: str
+    plans: tuple[tuple[str, str, list[Row]], ...]  # (sheet title, title line, task rows) of each plan
+    summary: tuple[str, str, list[Row]]  # the same of the summary sheet, its totals row last
+    stamp: dt.datetime  # the document's dates
+    title: str  # the document's title
+
+    def digest(self) -> str:
+        """A digest of the bytes :func:`write_workbook` makes of these contents: of the contents themselves
+        (plain values whose repr is stable), the layout of this module and the writer's version."""
+        text = repr((LAYOUT, openpyxl.__version__, self))
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: The workbook's layout: raise it with any change to how this module writes contents (styles, columns, print).
+LAYOUT = 1
+
+
+def contents(survey: Survey, lang: str = "zh") -> Contents:
+    """What the workbook of a survey shows, in ``lang`` ('zh' or 'en')."""
+    lang = lang if lang in SUMMARY_TITLES else "zh"
+    ledger, as_of = survey.ledger, survey.as_of
+    summary_title = SUMMARY_TITLES[lang]
+    titles = sheet_titles([p.title for p in ledger.plans], taken=[summary_title],
+                          fallback=LABELS[lang]["sheet_fallback"])
+    plans = tuple((title, plan.title + as_of_text(as_of, lang), _plan_rows(plan, survey.states, lang))
+                  for plan, title in zip(ledger.plans, titles, strict=True))
+    summary = (summary_title, summary_title + as_of_text(as_of, lang), _summary_rows(survey, lang))
+    one_plan = len(ledger.plans) == 1
+    title = ILLEGAL_CHARACTERS_RE.sub("", ledger.plans[0].title) if one_plan else summary_title
+    return Contents(lang, plans, summary, dt.datetime.combine(as_of, dt.time()), title)
+
+
 def to_xlsx(survey: Survey, lang: str = "zh", *, through_openpyxl: bool = False) -> bytes:
     """The surveyed ledger as an .xlsx workbook: one sheet per plan, then the summary by department.
 
@@ -417,20 +462,20 @@ def to_xlsx(survey: Survey, lang: str = "zh", *, through_openpyxl: bool = False)
     summary's title). The same survey always gives the same bytes. ``through_openpyxl`` writes the task rows
     as openpyxl cells too: the slow way, which the test compares the fast one with.
     """
-    lang = lang if lang in SUMMARY_TITLES else "zh"
-    ledger, states, as_of = survey.ledger, survey.states, survey.as_of
+    return write_workbook(contents(survey, lang), through_openpyxl=through_openpyxl)
+
+
+def write_workbook(book: Contents, *, through_openpyxl: bool = False) -> bytes:
+    """The .xlsx bytes of a workbook's contents (the same contents, the same bytes)."""
     wb = Workbook()
-    _add_styles(wb, lang)
-    summary_title = SUMMARY_TITLES[lang]
-    titles = sheet_titles([p.title for p in ledger.plans], taken=[summary_title],
-                          fallback=LABELS[lang]["sheet_fallback"])
+    _add_styles(wb, book.lang)
     first = wb.active
     assert first is not None
     spliced: dict[str, tuple[str, bytes]] = {}  # sheet part -> (its dimension, the XML of its task rows)
-    for i, (plan, title) in enumerate(zip(ledger.plans, titles, strict=True)):
+    for i, (sheet_title, title, rows) in enumerate(book.plans):
         ws = first if i == 0 else wb.create_sheet()
-        ws.title = title
-        rows = _plan_sheet(ws, plan, states, as_of, lang)
+        ws.title = sheet_title
+        _plan_sheet(ws, title, len(rows), book.lang)
         if through_openpyxl:
             for r, row in enumerate(rows, FIRST_ROW):
                 for column, (value, style) in enumerate(row, 1):
@@ -441,17 +486,15 @@ def to_xlsx(survey: Survey, lang: str = "zh", *, through_openpyxl: bool = False)
             last = f"{get_column_letter(len(rows[0]))}{FIRST_ROW - 1 + len(rows)}"
             spliced[f"xl/worksheets/sheet{i + 1}.xml"] = (f"A1:{last}", _rows_xml(rows, ids))
     # Last, so that the file opens on the ledger and each plan's sheet keeps its index in plan order.
-    summary = wb.create_sheet() if ledger.plans else first
-    summary.title = summary_title
-    _summary_sheet(summary, survey, lang)
+    summary = wb.create_sheet() if book.plans else first
+    summary.title = book.summary[0]
+    _summary_sheet(summary, book.summary[1], book.summary[2], book.lang)
     wb.active = 0
-    stamp = dt.datetime.combine(as_of, dt.time())
     wb.properties.creator = "Progress Portal"
     wb.properties.lastModifiedBy = "Progress Portal"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    one_plan = len(ledger.plans) == 1
-    wb.properties.title = ILLEGAL_CHARACTERS_RE.sub("", ledger.plans[0].title) if one_plan else summary_title
+    wb.properties.created = book.stamp
+    wb.properties.modified = book.stamp
+    wb.properties.title = book.title
     buffer = io.BytesIO()
     # ExcelWriter rather than Workbook.save: save() stamps 'modified' with the current time.
     with _Archive(buffer, spliced) as archive:
@@ -534,3 +577,28 @@ def _splice(sheet: bytes, dimension: str, rows: bytes) -> bytes:
         raise ValueError("openpyxl wrote a sheet without sheetData")
     head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), head, count=1)
     return head + rows + found + tail
+
+
+# ---------------------------------------------------------------------------
+# The cache
+# ---------------------------------------------------------------------------
+
+
+def cached_xlsx(survey: Survey, lang: str, cache: Cache) -> bytes:
+    """:func:`to_xlsx`, reusing the workbook last written when its contents are the same.
+
+    One workbook per language is kept, under the digest of its contents (:meth:`Contents.digest`): a workbook of
+    other contents is never served, and one of the same contents is the same bytes, so that a build with the cache
+    writes what a build from scratch writes. The cache's own troubles (read-only, damaged, busy) only cost the time.
+    """
+    book = contents(survey, lang)
+    digest, key = book.digest(), f"xlsx:{book.lang}"
+    kept = cache.get(key)
+    if isinstance(kept, dict) and kept.get("digest") == digest and isinstance(kept.get("data"), str):
+        try:
+            return base64.b64decode(kept["data"], validate=True)
+        except ValueError:
+            pass  # damaged: written again below
+    data = write_workbook(book)
+    cache.put(key, {"digest": digest, "data": base64.b64encode(data).decode("ascii")})
+    return data
