@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from portal import __version__
 from portal.deadlines.due import DueState
 from portal.history.cache import Cache
 from portal.i18n import LABELS, LANGS, STATUS_LABELS, format_date
@@ -431,8 +432,8 @@ class Contents:
 
     def digest(self) -> str:
         """A digest of the bytes :func:`write_workbook` makes of these contents: of the contents themselves
-        (plain values whose repr is stable), the layout of this module and the writer's version."""
-        text = repr((LAYOUT, openpyxl.__version__, self))
+        (plain values whose repr is stable), the layout of this module, the engine's and the writer's versions."""
+        text = repr((LAYOUT, __version__, openpyxl.__version__, self))
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
