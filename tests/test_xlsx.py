@@ -395,3 +395,62 @@ def test_empty_plan_and_empty_ledger() -> None:
     assert total == [(None, None, "合计（全部任务，不重复计）", 0, 0, 0, *[None] * 8)]
     book = load_workbook(io.BytesIO(to_xlsx(survey(model.Ledger([]), AS_OF))))
     assert book.sheetnames == ["按单位汇总"]
+
+
+def test_task_rows_written_as_openpyxl_writes_them(sample: Sample) -> None:
+    """The task rows go into the sheets as XML written directly: byte for byte what openpyxl's cells give, for
+    the sample and for text XML must escape (&, <, >, a carriage return, spaces at the ends, a character beyond
+    the BMP), in two plans (two sheets spliced)."""
+    assert to_xlsx(sample.survey, through_openpyxl=True) == sample.data
+    assert to_xlsx(sample.survey, "en", through_openpyxl=True) == to_xlsx(sample.survey, "en")
+    plan = load_text(INJECTION, as_of=AS_OF)
+    odd = plan.walk_tasks()[0]
+    odd.title, odd.details, odd.leader = "a & b <c> \"d\" 'e'", " 前后有空格 ", "\U0001F600 表情"
+    odd.units = ["x\r\ny", "\t"]
+    other = load_text(INJECTION.replace("id: inj", "id: inj2").replace("id: a", "id: b")
+                      .replace("@SUM(A1)", "第二个方案"), as_of=AS_OF)
+    surveyed = survey(model.Ledger([plan, other]), AS_OF)
+    fast = to_xlsx(surveyed)
+    assert fast == to_xlsx(surveyed, through_openpyxl=True)
+    row = task_rows(load_workbook(io.BytesIO(fast)).worksheets[0])[0]
+    assert row[COL["任务"]].value == "a & b <c> \"d\" 'e'"
+    assert row[COL["具体内容"]].value == " 前后有空格 "
+    assert row[COL["责任领导"]].value == "\U0001F600 表情"
+    assert row[COL["责任单位"]].value == "x\r\ny、\t"
+
+
+def test_cached_workbook_is_the_workbook_of_a_build_from_scratch(tmp_path: Path) -> None:
+    """tasks.xlsx is kept in .cache/portal/exports.sqlite under the digest of its contents: a warm build writes
+    what a build from scratch writes, reuses the kept bytes only for the same contents, and a ledger edit gives
+    the edited workbook."""
+    import base64
+    import json
+    import sqlite3
+
+    from conftest import copy_project, run_build
+
+    project = copy_project(tmp_path / "p")
+    cold = run_build(project, tmp_path / "cold")
+    warm = run_build(project, tmp_path / "warm")
+    assert cold.returncode == warm.returncode == 0, cold.stderr + warm.stderr
+    db_path = project / ".cache" / "portal" / "exports.sqlite"
+    assert (warm.site / "tasks.xlsx").read_bytes() == (cold.site / "tasks.xlsx").read_bytes()
+    # The kept bytes are what a warm build serves: changed behind the digest's back, they come out as they are.
+    with sqlite3.connect(db_path) as db:
+        (value,) = db.execute("SELECT value FROM kv WHERE key = 'xlsx:zh'").fetchone()
+        kept = json.loads(value)
+        db.execute("UPDATE kv SET value = ? WHERE key = 'xlsx:zh'",
+                   (json.dumps({**kept, "data": base64.b64encode(b"kept").decode()}),))
+    assert (run_build(project, tmp_path / "reused").site / "tasks.xlsx").read_bytes() == b"kept"
+    # An edit changes the contents, so their digest: the workbook is written again, as from scratch.
+    ledger = project / "tasks.yaml"
+    old_title = load(read_config(project / "mkdocs.yml")).ledger.tasks()[0].title
+    ledger.write_text(ledger.read_text(encoding="utf-8").replace(old_title, "改过的任务名称", 1), encoding="utf-8")
+    edited = run_build(project, tmp_path / "edited")
+    assert edited.returncode == 0, edited.stderr
+    data = (edited.site / "tasks.xlsx").read_bytes()
+    assert data not in (b"kept", (cold.site / "tasks.xlsx").read_bytes())
+    assert task_rows(load_workbook(io.BytesIO(data)).worksheets[0])[0][COL["任务"]].value == "改过的任务名称"
+    shutil.rmtree(project / ".cache")
+    scratch = run_build(project, tmp_path / "scratch")
+    assert (scratch.site / "tasks.xlsx").read_bytes() == data

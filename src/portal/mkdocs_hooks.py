@@ -19,6 +19,7 @@ portal offers them as the MkDocs plugin ``progress-portal`` (:mod:`portal.plugin
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -48,20 +49,21 @@ from portal.archive.store import (
 )
 from portal.build import Given, given
 from portal.config import PortalConfig, from_mkdocs
+from portal.history.cache import Cache
 from portal.history.timeline import History, load_history, terminal_progress
 from portal.i18n import label, message
 from portal.ledger import model
-from portal.ledger.load import load
+from portal.ledger.load import load_apart
 from portal.logs import speak
 from portal.outputs.errors import error_page
 from portal.outputs.markup import icons_css
 from portal.outputs.search import augment_file, ledger_terms, teach_jieba, user_dictionary
 from portal.outputs.site import PageSpec, Site, TocItem
 from portal.outputs.tables import to_csv, to_json
-from portal.outputs.xlsx import to_xlsx
+from portal.outputs.xlsx import cached_xlsx
 from portal.problems import LedgerError, printable
 from portal.resources import overrides_dir
-from portal.survey import Rules, survey
+from portal.survey import Rules, Survey, survey
 
 log = logging.getLogger("mkdocs.hooks.portal")
 
@@ -108,7 +110,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         cfg = from_mkdocs(config)
         speak(cfg.lang)
         if handed is None:
-            loaded = load(cfg)
+            gc.unfreeze()  # what the last build (mkdocs serve) froze may be collected again
+            loaded = load_apart(cfg)
+            # The ledger lives to the end of the build and has no cycles: out of the collector's sight, each full
+            # collection of the pages and exports no longer walks its half a million objects (10,000 tasks).
+            gc.freeze()
             ledger, as_of = loaded.ledger, loaded.as_of
             for warning in loaded.warnings.render(cfg.lang):
                 log.info(warning)
@@ -212,15 +218,33 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                                                                  "url": page.url}))
                 continue
             files.append(page)
-    files.append(File.generated(config, "tasks.json", content=to_json(surveyed, cfg.lang)))
-    files.append(File.generated(config, "tasks.csv", content=to_csv(surveyed, cfg.lang)))
-    files.append(File.generated(config, "tasks.xlsx", content=to_xlsx(surveyed, cfg.lang)))
+    files.append(_written(config, "tasks.json", to_json(surveyed, cfg.lang)))
+    files.append(_written(config, "tasks.csv", to_csv(surveyed, cfg.lang)))
+    files.append(_written(config, "tasks.xlsx", _xlsx(cfg, surveyed)))
     files.append(File.generated(config, "feed.xml", content=site.feed()))
     files.append(File.generated(config, "assets/stylesheets/icons.css", content=icons_css()))
     files.append(File.generated(config, "search/userdict.txt", content=user_dictionary(state.terms)))
     if not state.user_nav:
         config.nav = _nav(site, files)
     return files
+
+
+def _written(config: MkDocsConfig, uri: str, content: str | bytes) -> File:
+    """An export written into the site folder at once, as MkDocs would write it, and listed as a file already in
+    place (MkDocs leaves it be): its text is not held in memory to the end of the build (tens of MiB)."""
+    path = Path(config.site_dir) / uri
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return File.generated(config, uri, abs_src_path=str(path))
+
+
+def _xlsx(cfg: PortalConfig, surveyed: Survey) -> bytes:
+    """tasks.xlsx, the last one written again when its contents are the same (.cache/portal/exports.sqlite)."""
+    cache = Cache(cfg.path(cfg.cache_dir) / "exports.sqlite" if cfg.cache_dir else None, lang=cfg.lang)
+    try:
+        return cached_xlsx(surveyed, cfg.lang, cache)
+    finally:
+        cache.close()
 
 
 def _error_files(files: Files, config: MkDocsConfig, broken: _Broken) -> Files:

@@ -68,8 +68,13 @@ def _section_record(s: model.Section) -> dict[str, Any]:
 
 
 def to_json(survey: Survey, lang: str) -> str:
-    """tasks.json: the plans' outline and every task, normalised."""
-    doc = {
+    """tasks.json: the plans' outline and every task, normalised; one task a line.
+
+    Each task is encoded by json's C encoder on a line of its own: ``indent`` would send the whole document
+    through the pure-Python encoder (twice the time for 10,000 tasks), and a line per task still reads and diffs
+    well.
+    """
+    head = {
         "as_of": survey.as_of.isoformat(),
         "plans": [
             {
@@ -83,9 +88,10 @@ def to_json(survey: Survey, lang: str) -> str:
             }
             for p in survey.ledger.plans
         ],
-        "tasks": [task_record(t, survey.states[t.id], lang, survey) for t in survey.tasks],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    tasks = ",\n".join(encode(task_record(t, survey.states[t.id], lang, survey)) for t in survey.tasks)
+    return f"{encode(head)[:-1]},\n\"tasks\": [\n{tasks}\n]}}\n" if tasks else f"{encode(head)[:-1]}, \"tasks\": []}}\n"
 
 
 def csv_headers(lang: str) -> list[str]:

@@ -6,28 +6,38 @@ Status, overdue and due soon are shown in words first and colour second. Printed
 A4 page at a fixed scale (text at 10 pt, wrapped), title and header repeated on every page. Every text from the ledger
 is neutralised as in the CSV (:func:`portal.outputs.tables.safe_cell`), so no cell is ever a formula.
 The same inputs give the same bytes: fixed document dates and zip entry times.
+
+openpyxl lays out each workbook (styles, sheets, title and header, print setup) but not the task rows of a plan
+sheet: those are written as XML directly (:func:`_rows_xml`) and spliced into the sheet as it is zipped, in the
+very form openpyxl writes them (a test compares the two); a Cell object per value took most of the time.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import io
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import openpyxl
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from portal import __version__
 from portal.deadlines.due import DueState
+from portal.history.cache import Cache
 from portal.i18n import LABELS, LANGS, STATUS_LABELS, format_date
 from portal.ledger import model
-from portal.outputs.tables import reproducible_zip, safe_cell
+from portal.outputs.tables import safe_cell
 from portal.survey import Counts, Survey
 
 __all__ = ["SUMMARY_TITLES", "to_xlsx"]
@@ -299,18 +309,19 @@ def _put(ws: Worksheet, row: int, column: int, value: object, style: str) -> Non
     cell.value = value
 
 
-def _plan_sheet(ws: Worksheet, plan: model.Plan, states: Mapping[str, DueState], as_of: dt.date,
-                lang: str) -> None:
-    """A plan's ledger: title line, header, one row per task in plan order."""
+#: A sheet row after the header: (value, named style) per column.
+Row = list[tuple[object, str]]
+
+
+def _plan_rows(plan: model.Plan, states: Mapping[str, DueState], lang: str) -> list[Row]:
+    """A plan's task rows, in plan order."""
     columns = _plan_columns(lang)
     styles = [c.style for c in columns]
     statuses = STATUS_LABELS[lang]
-    _title(ws, plan.title + as_of_text(as_of, lang))
-    row = FIRST_ROW - 1
+    rows: list[Row] = []
     for top in plan.sections:
         section = cell_text(section_label(top))
         for task in top.walk_tasks():
-            row += 1
             state = states[task.id]
             last = task.latest_update
             values: list[object] = [
@@ -335,23 +346,25 @@ def _plan_sheet(ws: Worksheet, plan: model.Plan, states: Mapping[str, DueState],
             if state.state in ("overdue", "due_soon"):
                 row_styles[COL_TASK - 1] = f"pp-{state.state}-task"
                 row_styles[COL_DUE_STATE - 1] = f"pp-{state.state}"
-            for column, (value, style) in enumerate(zip(values, row_styles, strict=True), 1):
-                _put(ws, row, column, value, style)
-    _setup(ws, columns, row, lang, landscape=True)
-    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=3)  # below the header, after 序号
+            rows.append(list(zip(values, row_styles, strict=True)))
+    return rows
 
 
-def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
+def _plan_sheet(ws: Worksheet, title: str, rows: int, lang: str) -> None:
+    """A plan sheet's title line, header, filter over ``rows`` task rows and print setup (not the rows)."""
+    _title(ws, title)
+    _setup(ws, _plan_columns(lang), FIRST_ROW - 1 + rows, lang, landscape=True)
+    ws.freeze_panes = f"C{FIRST_ROW}"  # below the header, after 序号 (a coordinate: a cell would make row 3)
+
+
+def _summary_rows(survey: Survey, lang: str) -> list[Row]:
     """The 红黑榜: ranked departments in rank order, then the unranked with their counts, then totals."""
     L = LABELS[lang]
-    columns = _summary_columns(lang)
-    styles = [c.style for c in columns]
-    _title(ws, SUMMARY_TITLES[lang] + as_of_text(survey.as_of, lang))
+    styles = [c.style for c in _summary_columns(lang)]
+    rows: list[Row] = []
     ranked = [d for d in survey.departments if d.rank is not None]
     unranked = [d for d in survey.departments if d.rank is None]
-    row = FIRST_ROW - 1
     for d in [*ranked, *unranked]:
-        row += 1
         c = d.counts
         flag = d.flag if d.rank is not None else None
         b = d.basis
@@ -374,20 +387,25 @@ def _summary_sheet(ws: Worksheet, survey: Survey, lang: str) -> None:
         row_styles = list(styles)
         if flag:
             row_styles[1] = f"pp-flag-{flag}"
-        for column, (value, style) in enumerate(zip(values, row_styles, strict=True), 1):
-            _put(ws, row, column, value, style)
-    filter_last = row
+        rows.append(list(zip(values, row_styles, strict=True)))
     # Totals of the whole ledger, each task once: a task led by three departments is one task here,
     # so this row is the portal's headline figure, not the sum of the column above.
-    row += 1
     total = survey.counts
-    for column, (value, style) in enumerate(zip(
+    rows.append(list(zip(
         [None, None, LABELS[lang]["total_row"], total.total, total.done, total.overdue, _rate(total), None,
          None, None, None, None, None, None],
         ["pp-total", "pp-total", "pp-total", "pp-total-int", "pp-total-int", "pp-total-int", "pp-total-percent",
-         "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total"], strict=True), 1):
-        _put(ws, row, column, value, style)
-    _setup(ws, columns, filter_last, lang, landscape=True)  # the totals row stays out of sorting
+         "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total", "pp-total"], strict=True)))
+    return rows
+
+
+def _summary_sheet(ws: Worksheet, title: str, rows: list[Row], lang: str) -> None:
+    """The summary sheet, its rows as openpyxl cells (a few dozen); the totals row stays out of the filter."""
+    _title(ws, title)
+    for r, row in enumerate(rows, FIRST_ROW):
+        for column, (value, style) in enumerate(row, 1):
+            _put(ws, r, column, value, style)
+    _setup(ws, _summary_columns(lang), FIRST_ROW - 2 + len(rows), lang, landscape=True)
     ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
 
 
@@ -402,39 +420,186 @@ def _rate(c: Counts) -> float | None:
 # ---------------------------------------------------------------------------
 
 
-def to_xlsx(survey: Survey, lang: str = "zh") -> bytes:
-    """The surveyed ledger as an .xlsx workbook: one sheet per plan, then the summary by department.
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """Everything a workbook shows, as plain values: what it is written from, and what its cache is keyed by."""
 
-    Due states, counts and the ranking are the survey's. ``lang`` is 'zh' or 'en' (headers, words, the
-    summary's title). The same survey always gives the same bytes.
-    """
+    lang: str
+    plans: tuple[tuple[str, str, list[Row]], ...]  # (sheet title, title line, task rows) of each plan
+    summary: tuple[str, str, list[Row]]  # the same of the summary sheet, its totals row last
+    stamp: dt.datetime  # the document's dates
+    title: str  # the document's title
+
+    def digest(self) -> str:
+        """A digest of the bytes :func:`write_workbook` makes of these contents: of the contents themselves
+        (plain values whose repr is stable), the layout of this module, the engine's and the writer's versions."""
+        text = repr((LAYOUT, __version__, openpyxl.__version__, self))
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: The workbook's layout: raise it with any change to how this module writes contents (styles, columns, print).
+LAYOUT = 1
+
+
+def contents(survey: Survey, lang: str = "zh") -> Contents:
+    """What the workbook of a survey shows, in ``lang`` ('zh' or 'en')."""
     lang = lang if lang in SUMMARY_TITLES else "zh"
-    ledger, states, as_of = survey.ledger, survey.states, survey.as_of
-    wb = Workbook()
-    _add_styles(wb, lang)
+    ledger, as_of = survey.ledger, survey.as_of
     summary_title = SUMMARY_TITLES[lang]
     titles = sheet_titles([p.title for p in ledger.plans], taken=[summary_title],
                           fallback=LABELS[lang]["sheet_fallback"])
+    plans = tuple((title, plan.title + as_of_text(as_of, lang), _plan_rows(plan, survey.states, lang))
+                  for plan, title in zip(ledger.plans, titles, strict=True))
+    summary = (summary_title, summary_title + as_of_text(as_of, lang), _summary_rows(survey, lang))
+    one_plan = len(ledger.plans) == 1
+    title = ILLEGAL_CHARACTERS_RE.sub("", ledger.plans[0].title) if one_plan else summary_title
+    return Contents(lang, plans, summary, dt.datetime.combine(as_of, dt.time()), title)
+
+
+def to_xlsx(survey: Survey, lang: str = "zh", *, through_openpyxl: bool = False) -> bytes:
+    """The surveyed ledger as an .xlsx workbook: one sheet per plan, then the summary by department.
+
+    Due states, counts and the ranking are the survey's. ``lang`` is 'zh' or 'en' (headers, words, the
+    summary's title). The same survey always gives the same bytes. ``through_openpyxl`` writes the task rows
+    as openpyxl cells too: the slow way, which the test compares the fast one with.
+    """
+    return write_workbook(contents(survey, lang), through_openpyxl=through_openpyxl)
+
+
+def write_workbook(book: Contents, *, through_openpyxl: bool = False) -> bytes:
+    """The .xlsx bytes of a workbook's contents (the same contents, the same bytes)."""
+    wb = Workbook()
+    _add_styles(wb, book.lang)
     first = wb.active
     assert first is not None
-    for i, (plan, title) in enumerate(zip(ledger.plans, titles, strict=True)):
+    spliced: dict[str, tuple[str, bytes]] = {}  # sheet part -> (its dimension, the XML of its task rows)
+    for i, (sheet_title, title, rows) in enumerate(book.plans):
         ws = first if i == 0 else wb.create_sheet()
-        ws.title = title
-        _plan_sheet(ws, plan, states, as_of, lang)
+        ws.title = sheet_title
+        _plan_sheet(ws, title, len(rows), book.lang)
+        if through_openpyxl:
+            for r, row in enumerate(rows, FIRST_ROW):
+                for column, (value, style) in enumerate(row, 1):
+                    _put(ws, r, column, value, style)
+        elif rows:
+            # Style ids in the order openpyxl would number them: title, header, then the rows' as they come.
+            ids = _style_ids(ws, ["pp-title", "pp-header", *(style for row in rows for _, style in row)])
+            last = f"{get_column_letter(len(rows[0]))}{FIRST_ROW - 1 + len(rows)}"
+            spliced[f"xl/worksheets/sheet{i + 1}.xml"] = (f"A1:{last}", _rows_xml(rows, ids))
     # Last, so that the file opens on the ledger and each plan's sheet keeps its index in plan order.
-    summary = wb.create_sheet() if ledger.plans else first
-    summary.title = summary_title
-    _summary_sheet(summary, survey, lang)
+    summary = wb.create_sheet() if book.plans else first
+    summary.title = book.summary[0]
+    _summary_sheet(summary, book.summary[1], book.summary[2], book.lang)
     wb.active = 0
-    stamp = dt.datetime.combine(as_of, dt.time())
     wb.properties.creator = "Progress Portal"
     wb.properties.lastModifiedBy = "Progress Portal"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    one_plan = len(ledger.plans) == 1
-    wb.properties.title = ILLEGAL_CHARACTERS_RE.sub("", ledger.plans[0].title) if one_plan else summary_title
+    wb.properties.created = book.stamp
+    wb.properties.modified = book.stamp
+    wb.properties.title = book.title
     buffer = io.BytesIO()
     # ExcelWriter rather than Workbook.save: save() stamps 'modified' with the current time.
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with _Archive(buffer, spliced) as archive:
         ExcelWriter(wb, archive).save()
-    return reproducible_zip(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def _style_ids(ws: Worksheet, names: Iterable[str]) -> dict[str, int]:
+    """The cell style id (index into the workbook's cellXfs) of each named style, registered in order."""
+    ids: dict[str, int] = {}
+    for name in names:
+        if name not in ids:
+            scratch = Cell(ws)  # never placed in the sheet: only its style is registered with the workbook
+            scratch.style = name
+            ids[name] = scratch.style_id
+    return ids
+
+
+#: Epoch of Excel's date serials (1900 system): dates of the portal all fall after 1900-03-01.
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def _rows_xml(rows: list[Row], ids: Mapping[str, int]) -> bytes:
+    """Sheet rows from FIRST_ROW on as SpreadsheetML, byte for byte as openpyxl (with lxml) writes them: strings
+    inline, numbers and dates (Excel serials) as 't="n"', an empty cell kept for its style (borders, fills)."""
+    letters = [get_column_letter(i) for i in range(1, len(rows[0]) + 1)] if rows else []
+    out: list[str] = []
+    for r, row in enumerate(rows, FIRST_ROW):
+        out.append(f'<row r="{r}">')
+        for letter, (value, style) in zip(letters, row, strict=True):
+            head = f'<c r="{letter}{r}" s="{ids[style]}"'
+            if value is None or value == "":
+                out.append(f'{head} t="n"></c>')
+            elif isinstance(value, str):
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                out.append(f'{head} t="inlineStr"><is><t{space}>{value.translate(_XML_TEXT)}</t></is></c>')
+            else:
+                out.append(f'{head} t="n"><v>{_number(value)}</v></c>')
+        out.append("</row>")
+    # ASCII with character references, as lxml writes a part whose encoding it was not given
+    return "".join(out).encode("ascii", "xmlcharrefreplace")
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return str((value - EXCEL_EPOCH).days)
+    return f"{value:.16g}"  # openpyxl's form of a number ("%.16g")
+
+
+class _Archive(zipfile.ZipFile):
+    """The workbook's zip: every entry dated 1980-01-01 (the same workbook, the same bytes) and the task rows of
+    ``spliced`` sheets put in as the sheet goes in."""
+
+    def __init__(self, file: io.BytesIO, spliced: Mapping[str, tuple[str, bytes]]) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+        self._spliced = spliced
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None,
+              compresslevel: Any = None) -> None:
+        with open(filename, "rb") as f:  # openpyxl writes each sheet to a temporary file first
+            self.writestr(arcname or filename, f.read())
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None,
+                 compresslevel: Any = None) -> None:
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        body = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        if name in self._spliced:
+            body = _splice(body, *self._spliced[name])
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        super().writestr(info, body)
+
+
+def _splice(sheet: bytes, dimension: str, rows: bytes) -> bytes:
+    """A sheet's XML with ``rows`` at the end of its sheetData and its dimension widened to them."""
+    head, found, tail = sheet.partition(b"</sheetData>")
+    if not found:
+        raise ValueError("openpyxl wrote a sheet without sheetData")
+    head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), head, count=1)
+    return head + rows + found + tail
+
+
+# ---------------------------------------------------------------------------
+# The cache
+# ---------------------------------------------------------------------------
+
+
+def cached_xlsx(survey: Survey, lang: str, cache: Cache) -> bytes:
+    """:func:`to_xlsx`, reusing the workbook last written when its contents are the same.
+
+    One workbook per language is kept, under the digest of its contents (:meth:`Contents.digest`): a workbook of
+    other contents is never served, and one of the same contents is the same bytes, so that a build with the cache
+    writes what a build from scratch writes. The cache's own troubles (read-only, damaged, busy) only cost the time.
+    """
+    book = contents(survey, lang)
+    digest, key = book.digest(), f"xlsx:{book.lang}"
+    kept = cache.get(key)
+    if isinstance(kept, dict) and kept.get("digest") == digest and isinstance(kept.get("data"), str):
+        try:
+            return base64.b64decode(kept["data"], validate=True)
+        except ValueError:
+            pass  # damaged: written again below
+    data = write_workbook(book)
+    cache.put(key, {"digest": digest, "data": base64.b64encode(data).decode("ascii")})
+    return data
