@@ -122,7 +122,7 @@ class Segmenter:
     # --- jieba --------------------------------------------------------------------------------------------------
 
     def _compute(self, run: str) -> tuple[str, str]:
-        """Both answers for a run from one graph; remembered for this build."""
+        """Both answers for a run from one graph."""
         self.misses += 1
         if not self.ready:
             teach_jieba(self.terms)
@@ -134,7 +134,9 @@ class Segmenter:
         # Characters jieba does not hand to its graph whole (extension A, 〇 …): its own cut, as Material calls it.
         words = _cut_dag(tokenizer, run, dag) if JIEBA_HAN_RE.fullmatch(run) else list(jieba.cut(run))
         cut = ZWSP.join(words)
-        self._cut[run], self._inner[run] = cut, inner
+        # The other answer is kept aside for this build, and kept on disk only if it is asked for too.
+        self._stored_cut.setdefault(run, cut)
+        self._stored_inner.setdefault(run, inner)
         return cut, inner
 
     # --- the cache on disk --------------------------------------------------------------------------------------
@@ -155,7 +157,7 @@ class Segmenter:
             return
         if not self.misses and len(self._cut) == len(self._stored_cut) and \
                 len(self._inner) == len(self._stored_inner):
-            return
+            return  # every run was on disk and every run on disk was used
         cache = SearchCache(self.cache_dir / CACHE_FILE, lang=self.lang)
         try:
             cache.put(self.key, {"cut": self._cut, "inner": self._inner})
