@@ -29,7 +29,7 @@ from portal.build import build_site
 from portal.config import read_config
 from portal.ledger.load import load
 from portal.outputs import segment
-from portal.outputs.material_search import rest_indexer
+from portal.outputs.material_search import rest_indexer, utf8_index
 from portal.outputs.search import (
     HIDDEN_OPEN,
     TAG_RE,
@@ -344,3 +344,21 @@ def test_the_sample_search_index_is_one_file_with_every_task(sample_build: Build
     cards = [d for d in index["docs"] if re.search(r"#t\d+$", d["location"])]
     assert len(cards) == 52 and all(HIDDEN_OPEN in d["text"] for d in cards)
     assert all(html.unescape(d["text"]).count("<span") == 1 for d in cards)
+
+
+def test_the_index_file_is_utf8_with_materials_content() -> None:
+    index, plain_index = SearchIndex(**SEARCH_CONFIG), SearchIndex(**SEARCH_CONFIG)
+    for target in (index, plain_index):
+        target.add_entry_from_context(_page("<h2 id=\"a\">党风廉政</h2><p>医疗器械 &amp; \"引号\"</p>"))
+    utf8_index(index)
+    written, material = index.generate_search_index(None), plain_index.generate_search_index(None)
+    assert "党风廉政" in written and "\\u" not in written.replace("\\\\u", "")
+    assert json.loads(written) == json.loads(material)
+    # a dirty reload: Material puts the page's new entries after the other pages' previous ones
+    prev = SearchIndex(**SEARCH_CONFIG)
+    prev.entries = [{"location": "other/", "title": "其他", "text": ""}, *plain_index.entries]
+    again = SearchIndex(**SEARCH_CONFIG)
+    again.add_entry_from_context(_page("<h2 id=\"a\">新标题</h2>"))
+    utf8_index(again)
+    docs = json.loads(again.generate_search_index(prev))["docs"]
+    assert [d["title"].replace(ZWSP, "") for d in docs] == ["其他", "一、板块", "新标题"]

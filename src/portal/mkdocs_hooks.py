@@ -61,6 +61,7 @@ from portal.outputs.material_search import (
     own_dictionary,
     rest_indexer,
     share_segmenter,
+    utf8_index,
 )
 from portal.outputs.search import ledger_terms, page_entries, user_dictionary
 from portal.outputs.segment import Segmenter, teach_jieba
@@ -244,6 +245,7 @@ def _start_search(state: _Build, config: MkDocsConfig) -> None:
     state.segmenter = Segmenter(state.terms, cache, lang=state.cfg.lang)
     share_segmenter(state.search_index, state.segmenter)
     hand_over(state.search_index, state.entries)
+    utf8_index(state.search_index)
 
 
 def _error_files(files: Files, config: MkDocsConfig, broken: _Broken) -> Files:

@@ -11,6 +11,7 @@ disabled.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
@@ -30,8 +31,10 @@ def material_index(plugins: Mapping[str, Any]) -> Any | None:
         if not getattr(config, "enabled", True):
             return None
         index = getattr(plugin, "search_index", None)
-        usable = isinstance(getattr(index, "entries", None), list) and callable(
-            getattr(index, "add_entry_from_context", None)) and callable(getattr(index, "_segment_chinese", None))
+        methods = ("add_entry_from_context", "_segment_chinese", "generate_search_index")
+        usable = isinstance(getattr(index, "entries", None), list) and isinstance(getattr(index, "config", None),
+                                                                                  dict) \
+            and all(callable(getattr(index, name, None)) for name in methods)
         return index if usable else None
     return None
 
@@ -71,6 +74,20 @@ def hand_over(index: Any, entries: dict[str, list[dict[str, Any]]]) -> None:
             index.entries.extend(made)
 
     index.add_entry_from_context = add_entry_from_context
+
+
+def utf8_index(index: Any) -> None:
+    """Material writes the index file as UTF-8 text rather than ASCII escapes (half the size for Chinese), as
+    the portal's index was before it wrote its entries itself."""
+    material = index.generate_search_index
+
+    def generate_search_index(prev: Any) -> str:
+        material(prev)  # Material merges a dirty reload's entries into its list (its ASCII text is not used)
+        config = {key: index.config[key] for key in ("lang", "separator", "pipeline", "fields")}
+        return json.dumps({"config": config, "docs": index.entries}, ensure_ascii=False, separators=(",", ":"),
+                          default=str)
+
+    index.generate_search_index = generate_search_index
 
 
 def rest_indexer(index: Any, page: Any) -> Callable[[str], list[dict[str, Any]]]:
