@@ -138,11 +138,13 @@ def page_entries(page_html: str, url: str, *, segmenter: Segmenter, rest: Callab
     outside = "".join(page_html[a:b] for a, b in zip([0] + [c.end for c in cards],
                                                      [c.start for c in cards] + [len(page_html)], strict=True))
     placed: list[tuple[int, int, dict[str, Any]]] = []
+    where = -1
     for order, entry in enumerate(rest(outside)):
         anchor = entry["location"].partition("#")[2]
-        where = page_html.find(f'id="{anchor}"') if anchor else -1
-        if anchor and where < 0:
-            return None
+        if anchor:  # Material's entries come in page order: each heading is after the one before
+            where = page_html.find(f'id="{anchor}"', where + 1)
+            if where < 0:
+                return None
         placed.append((where, order, entry))
     extra = _page_fields(meta or {})
     for card in cards:
