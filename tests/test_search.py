@@ -347,18 +347,26 @@ def test_the_sample_search_index_is_one_file_with_every_task(sample_build: Build
 
 
 def test_the_index_file_is_utf8_with_materials_content() -> None:
-    index, plain_index = SearchIndex(**SEARCH_CONFIG), SearchIndex(**SEARCH_CONFIG)
-    for target in (index, plain_index):
-        target.add_entry_from_context(_page("<h2 id=\"a\">党风廉政</h2><p>医疗器械 &amp; \"引号\"</p>"))
-    utf8_index(index)
-    written, material = index.generate_search_index(None), plain_index.generate_search_index(None)
+    def index_of(content: str, utf8: bool) -> SearchIndex:
+        index = SearchIndex(**SEARCH_CONFIG)
+        index.add_entry_from_context(_page(content))
+        if utf8:
+            utf8_index(index)
+        return index
+
+    first = '<h2 id="a">党风廉政</h2><p>医疗器械 &amp; "引号" \\u0041</p>'
+    written, material = index_of(first, True).generate_search_index(None), index_of(first, False)
     assert "党风廉政" in written and "\\u" not in written.replace("\\\\u", "")
-    assert json.loads(written) == json.loads(material)
+    assert json.loads(written) == json.loads(material.generate_search_index(None))
     # a dirty reload: Material puts the page's new entries after the other pages' previous ones
     prev = SearchIndex(**SEARCH_CONFIG)
-    prev.entries = [{"location": "other/", "title": "其他", "text": ""}, *plain_index.entries]
-    again = SearchIndex(**SEARCH_CONFIG)
-    again.add_entry_from_context(_page("<h2 id=\"a\">新标题</h2>"))
-    utf8_index(again)
-    docs = json.loads(again.generate_search_index(prev))["docs"]
-    assert [d["title"].replace(ZWSP, "") for d in docs] == ["其他", "一、板块", "新标题"]
+    prev.entries = [{"location": "other/", "title": "其他", "text": ""}, *material.entries]
+    reload = '<h2 id="a">新标题</h2>'
+    ours = index_of(reload, True).generate_search_index(prev)
+    assert json.loads(ours) == json.loads(index_of(reload, False).generate_search_index(prev))
+    assert [d["title"].replace(ZWSP, "") for d in json.loads(ours)["docs"]] == ["其他", "一、板块", "新标题"]
+    # a reload that indexed nothing keeps the previous entries
+    unchanged = SearchIndex(**SEARCH_CONFIG)
+    utf8_index(unchanged)
+    assert [d["location"] for d in json.loads(unchanged.generate_search_index(prev))["docs"]] == \
+        ["other/", "plan/s1/", "plan/s1/#a"]

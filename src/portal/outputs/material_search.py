@@ -78,11 +78,16 @@ def hand_over(index: Any, entries: dict[str, list[dict[str, Any]]]) -> None:
 
 def utf8_index(index: Any) -> None:
     """Material writes the index file as UTF-8 text rather than ASCII escapes (half the size for Chinese), as
-    the portal's index was before it wrote its entries itself."""
-    material = index.generate_search_index
+    the portal's index was before it wrote its entries itself: Material's ``generate_search_index`` (9.x), with
+    ``ensure_ascii`` off. A test compares the two on a dirty reload."""
 
     def generate_search_index(prev: Any) -> str:
-        material(prev)  # Material merges a dirty reload's entries into its list (its ASCII text is not used)
+        # Material's merge under `mkdocs serve --dirty`: the rebuilt page's entries replace its previous ones.
+        if prev and index.entries:
+            path = index.entries[0]["location"]
+            index.entries = [e for e in prev.entries if not e["location"].startswith(path)] + index.entries
+        if prev and not index.entries:
+            index.entries = prev.entries
         config = {key: index.config[key] for key in ("lang", "separator", "pipeline", "fields")}
         return json.dumps({"config": config, "docs": index.entries}, ensure_ascii=False, separators=(",", ":"),
                           default=str)
