@@ -359,7 +359,6 @@ def _index_page(rendered: str, page: Page) -> None:
     page.meta["search"] = {**search, "exclude": True}
 
 
-
 def _html(text: str) -> str:
     """Ledger text as HTML: MkDocs' templates print page, nav and TOC titles without escaping."""
     return str(escape(text))
