@@ -35,7 +35,7 @@ from portal.i18n import message
 ZWSP = "\u200b"
 USER_WORD_FREQ = 20000  # high enough that jieba keeps these words whole
 HAN_SCRIPT_RE = bre.compile(r"(\p{script: Han}+)", bre.UNICODE)  # Material's SearchIndex._segment_chinese
-JIEBA_HAN_RE = re.compile("[\u4e00-\u9fd5]+")  # a run jieba.cut hands whole to its DAG cutter (re_han_default)
+JIEBA_HAN_RE = re.compile(r"[\u4e00-\u9fd5]+")  # a run jieba.cut hands whole to its DAG cutter (re_han_default)
 CACHE_FILE = "search.sqlite"
 FORMAT = 1  # of the value on disk: {"cut": {run: words joined by ZWSP}, "inner": {run: words joined by ZWSP}}
 
