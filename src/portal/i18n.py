@@ -98,6 +98,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cache_busy": "portal: 历史缓存 {path} 正被另一个构建使用（等待 {seconds} 秒仍未释放），本次不用缓存读取历史",
         "cache_unwritable": "portal: 历史缓存 {path} 无法写入（{reason}），本次不用缓存读取历史",
         "cache_failed": "portal: 历史缓存 {path} 出错（{reason}），本次余下部分不用缓存",
+        "search_cache_set_aside": "portal: 搜索分词缓存 {path} 无法使用（{reason}），已改名为 {aside} 并重新建立",
+        "search_cache_busy": "portal: 搜索分词缓存 {path} 正被另一个构建使用（等待 {seconds} 秒仍未释放），"
+        "本次不用缓存",
+        "search_cache_unwritable": "portal: 搜索分词缓存 {path} 无法写入（{reason}），本次不用缓存",
+        "search_cache_failed": "portal: 搜索分词缓存 {path} 出错（{reason}），本次余下部分不用缓存",
         "history_failed": "无法读取台账的 git 历史（{reason}）：更新日志、变更记录和进度变化暂缺。"
         "请检查仓库是否完整（git fsck）",
         "history_unreadable": "portal: 提交 {commit} 中的 {file} 无法从 git 读取（{reason}），已跳过",
@@ -438,6 +443,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cache_unwritable": "portal: the history cache {path} cannot be written ({reason}); reading the history "
         "without it",
         "cache_failed": "portal: the history cache {path} failed ({reason}); going on without it",
+        "search_cache_set_aside": "portal: the search cache {path} cannot be used ({reason}); renamed to {aside} "
+        "and made anew",
+        "search_cache_busy": "portal: the search cache {path} is in use by another build (not released after "
+        "{seconds} s); segmenting without it",
+        "search_cache_unwritable": "portal: the search cache {path} cannot be written ({reason}); segmenting "
+        "without it",
+        "search_cache_failed": "portal: the search cache {path} failed ({reason}); going on without it",
         "reason_EACCES": "",
         "reason_EPERM": "",
         "reason_EROFS": "",

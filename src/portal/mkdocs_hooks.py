@@ -57,7 +57,17 @@ from portal.ledger.load import load_apart
 from portal.logs import speak
 from portal.outputs.errors import error_page
 from portal.outputs.markup import icons_css
-from portal.outputs.search import augment_file, ledger_terms, teach_jieba, user_dictionary
+from portal.outputs.material_search import (
+    hand_over,
+    has_search,
+    material_index,
+    own_dictionary,
+    rest_indexer,
+    share_segmenter,
+    utf8_index,
+)
+from portal.outputs.search import ledger_terms, page_entries, user_dictionary
+from portal.outputs.segment import Segmenter, teach_jieba
 from portal.outputs.site import PageSpec, Site, TocItem
 from portal.outputs.tables import to_csv, to_json
 from portal.outputs.xlsx import cached_xlsx
@@ -81,6 +91,9 @@ class _Build:
     user_nav: bool
     terms: list[str]
     site: Site | None = field(default=None)
+    segmenter: Segmenter | None = field(default=None)
+    search_index: Any = field(default=None)  # Material's SearchIndex, when its search plugin is on
+    entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # a page's, until Material indexes it
 
 
 @dataclass(slots=True)
@@ -135,9 +148,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         config.extra["portal_snapshot"] = snapshot_banner(month.month, month.commit, as_of.isoformat(), cfg.lang)
     config.extra["portal_versions"] = take_version_selector(config.extra, config.plugins)
     _add_engine_theme(config)
-    terms = ledger_terms(ledger)
-    teach_jieba(terms)  # before Material's search segments the pages
-    _build = _Build(cfg, ledger, as_of, handed, config.nav is not None, terms)
+    # jieba learns the ledger's terms when the search index first segments a run it has not cached (on_files)
+    _build = _Build(cfg, ledger, as_of, handed, config.nav is not None, ledger_terms(ledger))
     return config
 
 
@@ -224,6 +236,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     files.append(File.generated(config, "feed.xml", content=site.feed()))
     files.append(File.generated(config, "assets/stylesheets/icons.css", content=icons_css()))
     files.append(File.generated(config, "search/userdict.txt", content=user_dictionary(state.terms)))
+    _start_search(state, config)
     if not state.user_nav:
         config.nav = _nav(site, files)
     return files
@@ -245,6 +258,20 @@ def _xlsx(cfg: PortalConfig, surveyed: Survey) -> bytes:
         return cached_xlsx(surveyed, cfg.lang, cache)
     finally:
         cache.close()
+
+
+def _start_search(state: _Build, config: MkDocsConfig) -> None:
+    """The build's segmenter, shared with Material's index (every plugin's on_config has run by now)."""
+    state.search_index = material_index(config.plugins)
+    if state.search_index is None:
+        if has_search(config.plugins):  # a search plugin of another kind segments with jieba itself
+            teach_jieba(state.terms)
+        return
+    cache = state.cfg.path(state.cfg.cache_dir) if state.cfg.cache_dir and not own_dictionary(config.plugins) else None
+    state.segmenter = Segmenter(state.terms, cache, lang=state.cfg.lang)
+    share_segmenter(state.search_index, state.segmenter)
+    hand_over(state.search_index, state.entries)
+    utf8_index(state.search_index)
 
 
 def _error_files(files: Files, config: MkDocsConfig, broken: _Broken) -> Files:
@@ -339,7 +366,23 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     rendered, toc = site.render(spec.key, page.url, url_for, intro=html)
     if toc:
         page.toc = TableOfContents([_anchor(item) for item in toc])
+    _index_page(rendered, page)
     return rendered
+
+
+def _index_page(rendered: str, page: Page) -> None:
+    """A page of task cards: its entries wait for Material to index the page (in page order: MkDocs renders every
+    page's content before it gives any page its context), and Material's parser skips it."""
+    state = _build
+    search = page.meta.get("search") or {}
+    if state is None or state.search_index is None or state.segmenter is None or search.get("exclude"):
+        return
+    entries = page_entries(rendered, page.url, segmenter=state.segmenter, meta=page.meta,
+                           rest=rest_indexer(state.search_index, page))
+    if entries is None:
+        return
+    state.entries[page.file.src_uri] = entries
+    page.meta["search"] = {**search, "exclude": True}
 
 
 def _html(text: str) -> str:
@@ -352,8 +395,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     """The live portal carries the published snapshots as they are, and the version lists that link them."""
     if _build is None:
         return
-    added = augment_file(Path(config.site_dir), {t.id for t in _build.ledger.tasks()})
-    log.debug(f"portal: {added} sub-words added to the search index")
+    if _build.segmenter is not None:
+        _build.segmenter.save()
+        log.debug(f"portal: {_build.segmenter.misses} runs of Han characters segmented, the rest from the cache")
     if _build.given is None:
         cfg = _build.cfg
         try:

@@ -1,0 +1,110 @@
+"""The portal's search entries handed to Material's search plugin, which writes the one index file.
+
+Material's ``SearchIndex`` keeps its entries in a list and writes them after the build; the portal appends
+the entries of its pages of task cards there itself (made while the page is rendered, handed over when
+Material comes to index the page, so in page order) and marks those pages excluded, so that Material does
+not parse them. It also gives the index the portal's
+cached segmenter, which cuts exactly as ``jieba.cut`` does, so that hand-written pages do not load jieba's
+dictionary when every run of theirs is in the cache. Nothing happens without the search plugin, or with it
+disabled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from types import SimpleNamespace
+from typing import Any
+
+from portal.outputs.segment import Segmenter
+
+PLUGIN_NAMES = ("search", "material/search")
+
+
+def material_index(plugins: Mapping[str, Any]) -> Any | None:
+    """The search plugin's ``SearchIndex`` when it is Material's (or works like it) and enabled; else None."""
+    for name in PLUGIN_NAMES:
+        plugin = plugins.get(name)
+        if plugin is None:
+            continue
+        config = getattr(plugin, "config", None)
+        if not getattr(config, "enabled", True):
+            return None
+        index = getattr(plugin, "search_index", None)
+        methods = ("add_entry_from_context", "_segment_chinese", "generate_search_index")
+        usable = isinstance(getattr(index, "entries", None), list) and isinstance(getattr(index, "config", None),
+                                                                                  dict) \
+            and all(callable(getattr(index, name, None)) for name in methods)
+        return index if usable else None
+    return None
+
+
+def has_search(plugins: Mapping[str, Any]) -> bool:
+    """Whether a search plugin is configured at all (Material's or another)."""
+    return any(name in plugins for name in PLUGIN_NAMES)
+
+
+def own_dictionary(plugins: Mapping[str, Any]) -> bool:
+    """Whether Material's search loads a jieba dictionary of the project's own (then nothing is cached on disk)."""
+    for name in PLUGIN_NAMES:
+        config = getattr(plugins.get(name), "config", None)
+        if config is not None and (getattr(config, "jieba_dict", None) or getattr(config, "jieba_dict_user", None)):
+            return True
+    return False
+
+
+def share_segmenter(index: Any, segmenter: Segmenter) -> None:
+    """Material's index segments hand-written pages with the portal's cached segmenter (the same words)."""
+    index._segment_chinese = segmenter.segment
+
+
+def hand_over(index: Any, entries: dict[str, list[dict[str, Any]]]) -> None:
+    """When Material indexes a page whose entries the portal made (``entries``, by source path), it takes them.
+
+    Material's search indexes each page in its ``on_page_context``, in page order; a hook of the portal's own
+    for that event would be missed by a project whose ``hooks/portal_hooks.py`` predates it.
+    """
+    material = index.add_entry_from_context
+
+    def add_entry_from_context(page: Any) -> None:
+        made = entries.pop(page.file.src_uri, None)
+        if made is None:
+            material(page)
+        else:
+            index.entries.extend(made)
+
+    index.add_entry_from_context = add_entry_from_context
+
+
+def utf8_index(index: Any) -> None:
+    """Material writes the index file as UTF-8 text rather than ASCII escapes (half the size for Chinese), as
+    the portal's index was before it wrote its entries itself: Material's ``generate_search_index`` (9.x), with
+    ``ensure_ascii`` off. A test compares the two on a dirty reload."""
+
+    def generate_search_index(prev: Any) -> str:
+        # Material's merge under `mkdocs serve --dirty`: the rebuilt page's entries replace its previous ones.
+        if prev and index.entries:
+            path = index.entries[0]["location"]
+            index.entries = [e for e in prev.entries if not e["location"].startswith(path)] + index.entries
+        if prev and not index.entries:
+            index.entries = prev.entries
+        config = {key: index.config[key] for key in ("lang", "separator", "pipeline", "fields")}
+        return json.dumps({"config": config, "docs": index.entries}, ensure_ascii=False, separators=(",", ":"),
+                          default=str)
+
+    index.generate_search_index = generate_search_index
+
+
+def rest_indexer(index: Any, page: Any) -> Callable[[str], list[dict[str, Any]]]:
+    """Material's own entries for the part of a page outside its cards (a scratch index, same settings)."""
+
+    def rest(html: str) -> list[dict[str, Any]]:
+        scratch = type(index)(**index.config)  # Material's own methods, the portal's segmenter
+        scratch._segment_chinese = index._segment_chinese
+        meta = dict(page.meta)
+        meta["search"] = {k: v for k, v in (meta.get("search") or {}).items() if k != "exclude"}
+        scratch.add_entry_from_context(SimpleNamespace(content=html, toc=page.toc, url=page.url, meta=meta,
+                                                       title=page.title))
+        return list(scratch.entries)
+
+    return rest
