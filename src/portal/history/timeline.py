@@ -21,8 +21,9 @@ from portal.deadlines.due import Moved
 from portal.history.cache import Cache
 from portal.history.changes import Change, diff_states
 from portal.history.git import Blobs, Commit, FileVersion, GitError, is_shallow, iterate_file_versions, repo_root
-from portal.history.versions import LedgerState, StateReader, VersionError
+from portal.history.versions import LedgerState, StateReader, TaskState, VersionError
 from portal.ledger.fields import task_from_fields
+from portal.ledger.model import Task
 from portal.survey import count_at
 
 CACHE_VERSION = 1  # bump when the cached data changes shape
@@ -162,17 +163,14 @@ class _Walker:
         self._states: dict[str | None, LedgerState | None] = {None: None}
         self.done = 0
         self.granularity = "month"
+        self._tasks: dict[str, Task] = {}
 
     def state(self, blob: str | None, file: str) -> LedgerState | None:
         """The state of a blob (None: no file); VersionError when it does not parse."""
         if blob not in self._states:
             if len(self._states) > 64:  # only recent versions are asked for again
                 self._states = {None: None}
-            try:
-                text = self.blobs.read(blob).decode("utf-8-sig")  # type: ignore[arg-type]
-            except UnicodeDecodeError as exc:
-                raise VersionError(f"{file}: not UTF-8") from exc
-            self._states[blob] = self.reader.read(text, file)
+            self._states[blob] = self.reader.read_bytes(self.blobs.read(blob), file)  # type: ignore[arg-type]
         return self._states[blob]
 
     def walk(self, file: str, versions: list[FileVersion], progress: Progress | None, todo: int) -> None:
@@ -243,6 +241,13 @@ class _Walker:
             out.append(Point(when, totals["done"], totals["in_progress"], totals["overdue"], totals["total"]))
         return out
 
+    def _task(self, state: TaskState) -> Task:
+        """The task of a state, made once for all the versions that have it (its digest)."""
+        task = self._tasks.get(state.digest)
+        if task is None:
+            task = self._tasks[state.digest] = task_from_fields(state.data)
+        return task
+
     def _counts(self, blob: str, file: str, when: dt.date) -> dict[str, int]:
         key = f"n{CACHE_VERSION}:{blob}:{when.isoformat()}"
         cached = self.cache.get(key)
@@ -253,7 +258,7 @@ class _Walker:
                 return {}
             except GitError:
                 return {}  # not cached: counted once the object is back
-            tasks = [task_from_fields(t.data) for t in (state.tasks.values() if state else [])]
+            tasks = [self._task(t) for t in (state.tasks.values() if state else [])]
             counts = count_at(tasks, when)  # the survey's counting rule, on this version at this date
             cached = {"total": counts.total, "overdue": counts.overdue, **counts.by_status}
             self.cache.put(key, cached)
