@@ -36,7 +36,7 @@ MARK_RE = re.compile(rb"(?:tasks|sections):[ \t]*(?:#[^\n]*)?(?=\n|$)|- +id:[ \t
 #: A line that starts a list item with its id: the chunk a cut that lost its way picks up again from.
 ITEM_RE = re.compile(rb" *- +id:[ \t]*([^\n#]*?)[ \t]*(?:#[^\n]*)?(?=\n|$)")
 BOM = b"\xef\xbb\xbf"
-TEXT = attrgetter("text")
+TEXT, SKELETON = attrgetter("text"), attrgetter("skeleton")
 NEVER = dt.date.max  # history does not judge updates against an as-of date
 
 
@@ -143,7 +143,7 @@ def cut(data: bytes, base: Cut | None = None) -> Cut:
     if base is None:
         data.decode("utf-8")  # UnicodeDecodeError when it is not
         segments, _ = _cut_from(data, 0, stack, whole=True)
-        return _made(data, segments, segments, [], None)
+        return _made(data, segments, segments, [])
     old, starts, view = base.segments, base.starts, memoryview(base.data)
     length = len(data)
     out: list[Segment] = []
@@ -179,18 +179,13 @@ def cut(data: bytes, base: Cut | None = None) -> Cut:
             fresh.extend(step)
             synced = False
     replaced.extend(old[i:])
-    return _made(data, out, fresh, replaced, base)
+    return _made(data, out, fresh, replaced)
 
 
-def _made(data: bytes, segments: list[Segment], fresh: list[Segment], replaced: list[Segment],
-          base: Cut | None) -> Cut:
-    """The cut, with its skeleton (the base's when what was cut anew stands as what it replaced) and offsets."""
-    if base is not None and b"".join(s.skeleton for s in fresh) == b"".join(s.skeleton for s in replaced):
-        skeleton = base.skeleton
-    else:
-        skeleton = b"".join([s.skeleton for s in segments])
+def _made(data: bytes, segments: list[Segment], fresh: list[Segment], replaced: list[Segment]) -> Cut:
+    """The cut, with its skeleton and the segments' offsets."""
     starts = list(accumulate(map(len, map(TEXT, segments)), initial=0))
-    return Cut(data, segments, fresh, replaced, skeleton, starts)
+    return Cut(data, segments, fresh, replaced, b"".join(map(SKELETON, segments)), starts)
 
 
 def _fits(data: bytes, pos: int, old: list[Segment], n: int, view: memoryview, starts: list[int]) -> bool:
