@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from portal.config import PortalConfig
@@ -230,14 +232,15 @@ class _Walker:
         first, last = commits[0].astimezone(tz).date(), commits[-1].astimezone(tz).date()
         self.granularity = "week" if (last - first).days <= WEEKLY_SPAN_DAYS else "month"
         out: list[Point] = []
+        latest = {file: _LastBy(vs) for file, vs in versions.items()}
         for end in _period_ends(first, last, self.granularity):
             when = min(end, last)
             instant = dt.datetime.combine(when, dt.time.max, tz)
             totals = Counter[str]()
             for file, file_versions in versions.items():
-                current = [v for v in file_versions if v.commit.committed <= instant]
-                if current and current[-1].blob:
-                    totals.update(self._counts(current[-1].blob, file, when))
+                current = latest[file].at(instant)
+                if current is not None and file_versions[current].blob:
+                    totals.update(self._counts(file_versions[current].blob, file, when))  # type: ignore[arg-type]
             out.append(Point(when, totals["done"], totals["in_progress"], totals["overdue"], totals["total"]))
         return out
 
@@ -263,6 +266,20 @@ class _Walker:
             cached = {"total": counts.total, "overdue": counts.overdue, **counts.by_status}
             self.cache.put(key, cached)
         return cached
+
+
+class _LastBy:
+    """The last version, in history order, committed by a given time. Committer dates need not rise along the
+    history (rebases, clocks set wrong), so it is not simply the last one before the time."""
+
+    def __init__(self, versions: list[FileVersion]) -> None:
+        pairs = sorted((v.commit.committed, n) for n, v in enumerate(versions))
+        self._dates = [date for date, _ in pairs]
+        self._last = list(accumulate((n for _, n in pairs), max))  # the latest in history order among the first k
+
+    def at(self, instant: dt.datetime) -> int | None:
+        k = bisect_right(self._dates, instant)
+        return self._last[k - 1] if k else None
 
 
 def _key(change: Change) -> tuple[str, str, str]:
