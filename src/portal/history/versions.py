@@ -345,7 +345,7 @@ class StateReader:
         own: dict[str, tuple[str, dict[str, Any] | None]] = {}
         for chunk in chunks:
             if chunk.year != year or not chunk.key:
-                chunk.key, chunk.year = "c:" + hashlib.sha1(b"%d\n%s" % (year, chunk.text)).hexdigest(), year
+                chunk.key, chunk.year = "c:" + hashlib.sha1(f"{year}\n".encode() + chunk.text).hexdigest(), year
             key = chunk.key
             known = self._states.get((key, skeleton_key))
             data = None if known else self._cached(key, lambda c=chunk: _parse_chunk(c.text.decode(), year, file))
