@@ -260,3 +260,39 @@ def test_no_git_and_never_committed_still_build(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert "暂无历史记录" in again.page("changelog/index.html")
     assert json.loads((again.site / "tasks.json").read_text(encoding="utf-8"))["as_of"] == "2020-09-30"
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_warm_history_build_is_byte_identical_to_a_cold_one(scripted: Repo, tmp_path: Path) -> None:
+    repo = Repo.__new__(Repo)
+    repo.path = tmp_path / "clone"
+    shutil.copytree(scripted.path, repo.path)
+    shutil.rmtree(repo.path / ".cache", ignore_errors=True)
+    first = run_build(repo.path, tmp_path / "first")  # fills the history cache
+    assert first.returncode == 0, first.stderr
+    cache = repo.path / ".cache" / "portal" / "history.sqlite"
+    assert cache.exists()
+    text = (repo.path / "ledger.yaml").read_text(encoding="utf-8")
+    # two tasks changed far apart, one task added: the new version is cut and read from its parent's
+    text = text.replace("status: 进行中\n        updates", "status: 已完成\n        updates", 1)
+    text = text.replace("title: 健全工作机制", "title: 健全长效工作机制", 1)
+    text += task("t5", "补充任务", deadline="12月底前")
+    repo.write(text, "ledger.yaml")
+    repo.commit("月底更新", "2020-08-25T10:00:00+08:00", "孙八", "ledger.yaml")
+    warm = run_build(repo.path, tmp_path / "warm")
+    assert warm.returncode == 0, warm.stderr
+    shutil.rmtree(repo.path / ".cache")
+    cold = run_build(repo.path, tmp_path / "cold")
+    assert cold.returncode == 0, cold.stderr
+    warm_files, cold_files = site_files(warm.site), site_files(cold.site)
+    assert warm_files.keys() == cold_files.keys()
+    assert [name for name in warm_files if warm_files[name] != cold_files[name]] == []
+    changelog = warm.page("changelog/index.html")
+    assert "月底更新" in changelog and "补充任务" in changelog
+    assert "任务名称：健全工作机制 → 健全长效工作机制" in changelog
+    # the changelog only repeats what the cards say: search leaves it out
+    index = json.loads((warm.site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["docs"] and not any(doc["location"].startswith("changelog/") for doc in index["docs"])

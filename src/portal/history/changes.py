@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.deadlines.due import final_due, postponed
-from portal.history.versions import LedgerState
+from portal.history.versions import LedgerState, TaskState
 from portal.i18n import LABELS, STATUS_LABELS, format_date
 from portal.ledger.fields import deadline_from_fields
 
@@ -54,6 +54,10 @@ def diff_states(old: LedgerState | None, new: LedgerState | None) -> list[Change
     before = old.tasks if old else {}
     after = new.tasks if new else {}
     out: list[Change] = []
+    if old is not None and new is not None and new.patched is not None and new.patched[0]() is old:
+        # made from old by putting in a few tasks: the others are old's own, and no task came or went
+        touched = new.patched[1]
+        return [c for t in after if t in touched for c in _changed(before[t], after[t])]
     for task_id, state in after.items():
         prev = before.get(task_id)
         if prev is None:
@@ -64,6 +68,10 @@ def diff_states(old: LedgerState | None, new: LedgerState | None) -> list[Change
         if task_id not in after:
             out.append(Change(task_id, "removed", None, None, state.data["title"], state.data["number"]))
     return out
+
+
+def _changed(prev: TaskState, state: TaskState) -> list[Change]:
+    return diff_task(prev.data, state.data) if prev.digest != state.digest else []
 
 
 def diff_task(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from portal.config import PortalConfig
@@ -21,8 +23,9 @@ from portal.deadlines.due import Moved
 from portal.history.cache import Cache
 from portal.history.changes import Change, diff_states
 from portal.history.git import Blobs, Commit, FileVersion, GitError, is_shallow, iterate_file_versions, repo_root
-from portal.history.versions import LedgerState, StateReader, VersionError
+from portal.history.versions import LedgerState, StateReader, TaskState, VersionError
 from portal.ledger.fields import task_from_fields
+from portal.ledger.model import Task
 from portal.survey import count_at
 
 CACHE_VERSION = 1  # bump when the cached data changes shape
@@ -162,17 +165,14 @@ class _Walker:
         self._states: dict[str | None, LedgerState | None] = {None: None}
         self.done = 0
         self.granularity = "month"
+        self._tasks: dict[str, Task] = {}
 
     def state(self, blob: str | None, file: str) -> LedgerState | None:
         """The state of a blob (None: no file); VersionError when it does not parse."""
         if blob not in self._states:
             if len(self._states) > 64:  # only recent versions are asked for again
                 self._states = {None: None}
-            try:
-                text = self.blobs.read(blob).decode("utf-8-sig")  # type: ignore[arg-type]
-            except UnicodeDecodeError as exc:
-                raise VersionError(f"{file}: not UTF-8") from exc
-            self._states[blob] = self.reader.read(text, file)
+            self._states[blob] = self.reader.read_bytes(self.blobs.read(blob), file)  # type: ignore[arg-type]
         return self._states[blob]
 
     def walk(self, file: str, versions: list[FileVersion], progress: Progress | None, todo: int) -> None:
@@ -232,16 +232,24 @@ class _Walker:
         first, last = commits[0].astimezone(tz).date(), commits[-1].astimezone(tz).date()
         self.granularity = "week" if (last - first).days <= WEEKLY_SPAN_DAYS else "month"
         out: list[Point] = []
+        latest = {file: _LastBy(vs) for file, vs in versions.items()}
         for end in _period_ends(first, last, self.granularity):
             when = min(end, last)
             instant = dt.datetime.combine(when, dt.time.max, tz)
             totals = Counter[str]()
             for file, file_versions in versions.items():
-                current = [v for v in file_versions if v.commit.committed <= instant]
-                if current and current[-1].blob:
-                    totals.update(self._counts(current[-1].blob, file, when))
+                current = latest[file].at(instant)
+                if current is not None and file_versions[current].blob:
+                    totals.update(self._counts(file_versions[current].blob, file, when))  # type: ignore[arg-type]
             out.append(Point(when, totals["done"], totals["in_progress"], totals["overdue"], totals["total"]))
         return out
+
+    def _task(self, state: TaskState) -> Task:
+        """The task of a state, made once for all the versions that have it (its digest)."""
+        task = self._tasks.get(state.digest)
+        if task is None:
+            task = self._tasks[state.digest] = task_from_fields(state.data)
+        return task
 
     def _counts(self, blob: str, file: str, when: dt.date) -> dict[str, int]:
         key = f"n{CACHE_VERSION}:{blob}:{when.isoformat()}"
@@ -253,11 +261,25 @@ class _Walker:
                 return {}
             except GitError:
                 return {}  # not cached: counted once the object is back
-            tasks = [task_from_fields(t.data) for t in (state.tasks.values() if state else [])]
+            tasks = [self._task(t) for t in (state.tasks.values() if state else [])]
             counts = count_at(tasks, when)  # the survey's counting rule, on this version at this date
             cached = {"total": counts.total, "overdue": counts.overdue, **counts.by_status}
             self.cache.put(key, cached)
         return cached
+
+
+class _LastBy:
+    """The last version, in history order, committed by a given time. Committer dates need not rise along the
+    history (rebases, clocks set wrong), so it is not simply the last one before the time."""
+
+    def __init__(self, versions: list[FileVersion]) -> None:
+        pairs = sorted((v.commit.committed, n) for n, v in enumerate(versions))
+        self._dates = [date for date, _ in pairs]
+        self._last = list(accumulate((n for _, n in pairs), max))  # the latest in history order among the first k
+
+    def at(self, instant: dt.datetime) -> int | None:
+        k = bisect_right(self._dates, instant)
+        return self._last[k - 1] if k else None
 
 
 def _key(change: Change) -> tuple[str, str, str]:

@@ -48,7 +48,7 @@ from portal.survey import Counts, DeptRow, Survey
 #: Up to this many departments each get an entry in the navigation; with more, the list page links them. Every
 #: page carries the whole navigation, so 1,000 entries on 1,000 pages made the build pages × departments.
 NAV_DEPARTMENTS_MAX = 40
-UNINDEXED = {"table", "overdue", "department", "month", "report"}
+UNINDEXED = {"table", "overdue", "department", "month", "report", "changelog"}
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates kept in memory across builds (`mkdocs serve` rebuilds in one process).
