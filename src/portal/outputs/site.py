@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping, Sequence
+import posixpath
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,12 @@ from portal.survey import Counts, DeptRow, Survey
 NAV_DEPARTMENTS_MAX = 40
 UNINDEXED = {"table", "overdue", "department", "month", "report"}
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
+class MemoryBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates kept in memory across builds (`mkdocs serve` rebuilds in one process).
 
     Each build has its own environment, since its globals are that build's data; the code is shared,
-    keyed by the template's source checksum, so an edited template is compiled again.
+    keyed by the template's name, file and source checksum, so an edited template is compiled again.
+    Compiled code depends on the environment's syntax options: one cache per kind of environment.
     """
 
     def __init__(self) -> None:
@@ -69,7 +71,7 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-_TEMPLATE_CODE = _MemoryBytecodeCache()
+_TEMPLATE_CODE = MemoryBytecodeCache()
 
 
 @dataclass(slots=True)
@@ -119,6 +121,8 @@ class Site:
         self.lang = cfg.lang
         self.L = LABELS[self.lang]
         self.pages: dict[str, PageSpec] = {}
+        self._dept_keys: dict[str, str] = {}  # department name as written -> key of its page
+        self._fragments: dict[tuple[Hashable, ...], Markup] = {}  # (page folder, *key) -> HTML, see render()
         self.task_page: dict[str, str] = {}  # task id -> key of the page with its card
         self.nav = self._plan_pages()
         self.by_src = {spec.src_uri: spec for spec in self.pages.values()}
@@ -197,6 +201,16 @@ class Site:
                     self.task_page[task.id] = key
         return spec
 
+    def dept_page(self, name: str) -> str:
+        """The key of the page of the department a ledger names, each name resolved once per build."""
+        key = self._dept_keys.get(name)
+        if key is None:
+            # A name written on a section that every task under it overrides leads and shares no task, so it has
+            # no page (survey.department_rows): link the list of departments instead of failing the build.
+            key = f"dept:{department_for(self.ledger, name).slug}"
+            key = self._dept_keys[name] = key if key in self.pages else "departments"
+        return key
+
     def inline_sections(self, section: model.Section) -> list[model.Section]:
         """The sub-sections shown on a section's own page (those without a page of their own)."""
         return [s for s in section.sections if s.depth > self.cfg.page_depth]
@@ -215,24 +229,35 @@ class Site:
         relative to ``page_url`` so the site works from any folder and from disk.
         """
         spec = self.pages[key]
+        # A page links the same few pages once per card: each target's relative URL is worked out once per page.
+        links: dict[str, str] = {}
 
         def href(target: str, anchor: str = "") -> str:
-            url = relative_url(url_for(self.pages[target].src_uri), page_url)
+            url = links.get(target)
+            if url is None:
+                url = links[target] = relative_url(url_for(self.pages[target].src_uri), page_url)
             return f"{url}#{anchor}" if anchor else url
 
         def task_href(task: model.Task) -> str:
             return href(self.task_page[task.id], task.id)
 
         def dept_href(name: str) -> str:
-            # A name written on a section that every task under it overrides leads and shares no task, so it has
-            # no page (survey.department_rows): link the list of departments instead of failing the build.
-            key = f"dept:{department_for(self.ledger, name).slug}"
-            return href(key if key in self.pages else "departments")
+            return href(self.dept_page(name))
+
+        folder = page_url if page_url.endswith("/") or not page_url else posixpath.dirname(page_url) + "/"
+
+        def once(*key: Hashable, caller: Callable[[], str]) -> Markup:
+            # A fragment that several pages show alike (a task's row on each of its departments' pages) is
+            # rendered once per build and folder: its relative links are the same from every page there.
+            fragment = self._fragments.get((folder, *key))
+            if fragment is None:
+                fragment = self._fragments[(folder, *key)] = Markup(caller())
+            return fragment
 
         template = self.env.get_template(f"{spec.kind}.html")
         html = template.render(
             page=spec, site=self, intro=Markup(intro), href=href, task_href=task_href, dept_href=dept_href,
-            asset=lambda path: relative_url(path, page_url),
+            asset=lambda path: relative_url(path, page_url), once=once,
         )
         return html, self.toc(spec)
 
