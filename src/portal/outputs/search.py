@@ -47,12 +47,35 @@ def ledger_terms(ledger: model.Ledger) -> list[str]:
     return sorted(t for t in terms if len(t) >= 2 and HAN_RE.search(t))
 
 
+#: What jieba's dictionary held before the portal taught it words: word -> frequency (None: absent), and the total.
+#: `mkdocs serve` builds again in the same process; each build starts from jieba's own dictionary.
+_UNTAUGHT: dict[str, int | None] = {}
+_UNTAUGHT_TOTAL: list[int] = []
+
+
 def teach_jieba(terms: Iterable[str]) -> None:
-    """Add the ledger's words to jieba's dictionary for this build (Material segments with the same jieba)."""
+    """Add the ledger's words to jieba's dictionary for this build (Material segments with the same jieba).
+
+    The words an earlier build in this process taught are taken back first: jieba adds every word's frequency
+    to its total again, so teaching the same words twice would cut text differently from a fresh process.
+    """
     # jieba announces loading its dictionary in English on every build ("Building prefix dict …"): not a line
     # for an office's terminal. Its own problems still show.
     jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.dt
+    tokenizer.check_initialized()
+    for word, freq in _UNTAUGHT.items():
+        if freq is None:
+            tokenizer.FREQ.pop(word, None)
+        else:
+            tokenizer.FREQ[word] = freq
+    if _UNTAUGHT_TOTAL:
+        tokenizer.total = _UNTAUGHT_TOTAL[0]
+    _UNTAUGHT.clear()
+    _UNTAUGHT_TOTAL[:] = [tokenizer.total]
     for term in terms:
+        for end in range(1, len(term) + 1):  # add_word adds the word's prefixes too
+            _UNTAUGHT.setdefault(term[:end], tokenizer.FREQ.get(term[:end]))
         jieba.add_word(term, freq=USER_WORD_FREQ)
 
 
