@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import posixpath
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,7 +121,7 @@ class Site:
         self.L = LABELS[self.lang]
         self.pages: dict[str, PageSpec] = {}
         self._dept_keys: dict[str, str] = {}  # department name as written -> key of its page
-        self._fragments: dict[tuple[Hashable, ...], Markup] = {}  # (page folder, *key) -> HTML, see render()
+        self._fragments: dict[tuple[Hashable, ...], Markup] = {}  # key -> HTML of a shared fragment, see render()
         self.task_page: dict[str, str] = {}  # task id -> key of the page with its card
         self.nav = self._plan_pages()
         self.by_src = {spec.src_uri: spec for spec in self.pages.values()}
@@ -244,14 +243,12 @@ class Site:
         def dept_href(name: str) -> str:
             return href(self.dept_page(name))
 
-        folder = page_url if page_url.endswith("/") or not page_url else posixpath.dirname(page_url) + "/"
-
         def once(*key: Hashable, caller: Callable[[], str]) -> Markup:
             # A fragment that several pages show alike (a task's row on each of its departments' pages) is
-            # rendered once per build and folder: its relative links are the same from every page there.
-            fragment = self._fragments.get((folder, *key))
+            # rendered once per build. The key names everything that differs from page to page (its links).
+            fragment = self._fragments.get(key)
             if fragment is None:
-                fragment = self._fragments[(folder, *key)] = Markup(caller())
+                fragment = self._fragments[key] = Markup(caller())
             return fragment
 
         template = self.env.get_template(f"{spec.kind}.html")
