@@ -29,7 +29,11 @@ sys.path.insert(0, str(REPO / "scripts"))  # scripts/ is not a package
 
 import synth
 from portal import mkdocs_hooks
+from portal.config import read_config
+from portal.ledger.load import load
+from portal.outputs.site import Site
 from portal.serving import SAVE_POLL, THEME_CODE, keep_compiled, poll_sooner
+from portal.survey import Rules, survey
 
 Edit = Callable[[], None]
 
@@ -239,3 +243,24 @@ def test_theme_templates_compiled_once_per_process(tmp_path: Path) -> None:
     assert loads == ["t.html", "t.html"]
     assert mkdocs_hooks.on_env(jinja2.Environment(), None, None).bytecode_cache is THEME_CODE  # type: ignore[arg-type]
 
+
+
+def test_a_department_row_rendered_once_is_the_row_every_department_page_would_render() -> None:
+    cfg = read_config(REPO / "mkdocs.yml", environ={})
+    loaded = load(cfg)
+    surveyed = survey(loaded.ledger, loaded.as_of, Rules.of(cfg))
+
+    def url_for(src: str) -> str:
+        return src.removesuffix("index.md").removesuffix(".md") + ("/" if not src.endswith("index.md") else "")
+
+    def page(site: Site, key: str) -> str:
+        return site.render(key, url_for(site.pages[key].src_uri), url_for)[0]
+
+    shared = Site(surveyed, cfg, REPO / "overrides" / "portal")
+    keys = [key for key in shared.pages if key.startswith("dept:")]
+    leads = {key: {t.id for t in shared.pages[key].dept.lead_tasks} for key in keys}  # type: ignore[union-attr]
+    assert any(leads[a] & leads[b] for a in keys for b in keys if a < b)  # some rows are on two pages
+    for key in keys:  # each page after the others' rows are kept, against a page rendered on its own
+        alone = Site(surveyed, cfg, REPO / "overrides" / "portal")
+        assert page(shared, key) == page(alone, key), key
+    assert shared._fragments  # the rows were kept
