@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,20 +244,21 @@ class Site:
         def dept_href(name: str) -> str:
             return href(self.dept_page(name))
 
-        def once(*key: Hashable, caller: Callable[[], str]) -> Markup:
-            # A fragment that several pages show alike (a task's row on each of its departments' pages) is
-            # rendered once per build. The key names everything that differs from page to page (its links).
-            fragment = self._fragments.get(key)
-            if fragment is None:
-                fragment = self._fragments[key] = Markup(caller())
-            return fragment
-
         template = self.env.get_template(f"{spec.kind}.html")
         html = template.render(
             page=spec, site=self, intro=Markup(intro), href=href, task_href=task_href, dept_href=dept_href,
-            asset=lambda path: relative_url(path, page_url), once=once,
+            asset=lambda path: relative_url(path, page_url),
         )
         return html, self.toc(spec)
+
+    def once(self, *key: Hashable, caller: Callable[[], str]) -> Markup:
+        """A fragment several pages show alike (a task's badge, its row on each department's page), rendered once
+        per build: ``{% call once('badge', task.id) %}…{% endcall %}``. The key names everything the fragment
+        shows that differs from page to page (its relative links), and the task or thing it shows."""
+        fragment = self._fragments.get(key)
+        if fragment is None:
+            fragment = self._fragments[key] = Markup(caller())
+        return fragment
 
     def feed(self, limit: int = 50) -> str:
         """The Atom feed of changes: one entry per commit and ledger file, newest first."""
@@ -333,6 +335,7 @@ class Site:
             statuses=[s.value for s in model.Status],
             status_labels=STATUS_LABELS[self.lang],
             list_sep=self.L["list_sep"],
+            once=self.once,
         )
         env.filters["md"] = self.markdown
         env.filters["date"] = self.fmt_date
@@ -374,7 +377,7 @@ class Site:
         if tasks is None:
             return list(self.survey.updates[:limit])
         ids = {t.id for t in tasks}
-        return [pair for pair in self.survey.updates if pair[0].id in ids][:limit]
+        return list(itertools.islice((pair for pair in self.survey.updates if pair[0].id in ids), limit))
 
     def edit_url(self, task: model.Task) -> str:
         """A link to the task's lines in the repository's web interface, or '' without repo_url."""
