@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +39,18 @@ Edit = Callable[[], None]
 
 
 @pytest.fixture
-def build_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The environment a user's build starts with: the portal sets SOURCE_DATE_EPOCH itself (and it is undone)."""
+def build_env() -> Iterator[None]:
+    """The environment a user's build starts with. The builds in this process set SOURCE_DATE_EPOCH (and mark it
+    as the portal's): the environment is put back as it was afterwards, for the tests that run next."""
+    saved = os.environ.copy()
     for key in ("SOURCE_DATE_EPOCH", "PORTAL_OWNS_SOURCE_DATE_EPOCH", "PORTAL_AS_OF"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+        os.environ.pop(key, None)
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def serve_build(project: Path, site: Path) -> None:
