@@ -46,12 +46,6 @@ SEARCH_CONFIG = {"lang": ["zh"], "separator": SEPARATOR.pattern, "pipeline": ["s
                  "fields": {"title": {"boost": 1e3}, "text": {"boost": 1.0}, "tags": {"boost": 1e6}}}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As if jieba had learnt no ledger's terms yet (other tests of this process may have taught others)."""
-    monkeypatch.setattr(segment, "_taught", set())
-
-
 @pytest.fixture(scope="module")
 def terms() -> list[str]:
     """The sample ledger's terms, taught to this process's jieba (as every build of the sample does)."""

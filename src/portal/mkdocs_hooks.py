@@ -73,6 +73,7 @@ from portal.outputs.tables import to_csv, to_json
 from portal.outputs.xlsx import cached_xlsx
 from portal.problems import LedgerError, printable
 from portal.resources import overrides_dir
+from portal.serving import keep_compiled, poll_sooner
 from portal.survey import Rules, Survey, survey
 
 log = logging.getLogger("mkdocs.hooks.portal")
@@ -196,7 +197,13 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
     for path in dict.fromkeys(paths):
         if path.exists():
             server.watch(str(path))
+    poll_sooner(server)  # a save seen within 0.1 s instead of 0.5 s
     return server
+
+
+def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
+    """The theme's compiled templates are kept for the next build in this process (`mkdocs serve`)."""
+    return keep_compiled(env)
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

@@ -41,6 +41,9 @@ class PortalPlugin(BasePlugin):  # type: ignore[type-arg]
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         return hooks.on_files(files, config)
 
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        return hooks.on_env(env, config, files)
+
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         return hooks.on_page_content(html, page, config, files)
 

@@ -41,9 +41,10 @@ FORMAT = 1  # of the value on disk: {"cut": {run: words joined by ZWSP}, "inner"
 
 log = logging.getLogger("mkdocs.hooks.portal")
 
-#: Ledger terms this process has taught jieba (its dictionary only grows): a build whose terms do not include
-#: them all segments differently from a fresh process, so it neither reads nor writes the cache on disk.
-_taught: set[str] = set()
+#: What jieba's dictionary held before the portal taught it words: word -> frequency (None: absent), and the
+#: total. `mkdocs serve` builds again in the same process; each teaching starts from jieba's own dictionary.
+_UNTAUGHT: dict[str, int | None] = {}
+_UNTAUGHT_TOTAL: list[int] = []
 
 
 class SearchCache(Cache):
@@ -54,13 +55,29 @@ class SearchCache(Cache):
 
 
 def teach_jieba(terms: Iterable[str]) -> None:
-    """Add the ledger's words to jieba's dictionary (this loads the dictionary, about half a second)."""
+    """Add the ledger's words to jieba's dictionary (this loads the dictionary, about half a second).
+
+    The words an earlier build in this process taught are taken back first: jieba adds every word's frequency to
+    its total again, so teaching the same words twice would cut text differently from a fresh process.
+    """
     # jieba announces loading its dictionary in English on every build ("Building prefix dict …"): not a line
     # for an office's terminal. Its own problems still show.
     jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.dt
+    tokenizer.check_initialized()
+    for word, freq in _UNTAUGHT.items():
+        if freq is None:
+            tokenizer.FREQ.pop(word, None)
+        else:
+            tokenizer.FREQ[word] = freq
+    if _UNTAUGHT_TOTAL:
+        tokenizer.total = _UNTAUGHT_TOTAL[0]
+    _UNTAUGHT.clear()
+    _UNTAUGHT_TOTAL[:] = [tokenizer.total]
     for term in terms:
+        for end in range(1, len(term) + 1):  # add_word adds the word's prefixes too
+            _UNTAUGHT.setdefault(term[:end], tokenizer.FREQ.get(term[:end]))
         jieba.add_word(term, freq=USER_WORD_FREQ)
-        _taught.add(term)
 
 
 def dictionary_key(terms: Sequence[str]) -> str:
@@ -79,8 +96,9 @@ class Segmenter:
         self.terms = list(terms)
         self.key = dictionary_key(self.terms)
         self.lang = lang
-        # A dictionary that has learnt words this build does not teach would cut differently from a fresh one.
-        self.cache_dir = cache_dir if _taught <= set(self.terms) else None
+        # Every miss is cut after teach_jieba, which first takes back what an earlier build of this process taught:
+        # the cuts are a fresh process's, so the cache on disk serves serve's rebuilds too.
+        self.cache_dir = cache_dir
         self.ready = False  # jieba taught this build's terms
         self.misses = 0
         self._stored_cut: dict[str, str] = {}

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,12 @@ from portal.survey import Counts, DeptRow, Survey
 NAV_DEPARTMENTS_MAX = 40
 UNINDEXED = {"table", "overdue", "department", "month", "report", "changelog"}
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
+class MemoryBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates kept in memory across builds (`mkdocs serve` rebuilds in one process).
 
     Each build has its own environment, since its globals are that build's data; the code is shared,
-    keyed by the template's source checksum, so an edited template is compiled again.
+    keyed by the template's name, file and source checksum, so an edited template is compiled again.
+    Compiled code depends on the environment's syntax options: one cache per kind of environment.
     """
 
     def __init__(self) -> None:
@@ -69,7 +71,7 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-_TEMPLATE_CODE = _MemoryBytecodeCache()
+_TEMPLATE_CODE = MemoryBytecodeCache()
 
 
 @dataclass(slots=True)
@@ -119,6 +121,8 @@ class Site:
         self.lang = cfg.lang
         self.L = LABELS[self.lang]
         self.pages: dict[str, PageSpec] = {}
+        self._dept_keys: dict[str, str] = {}  # department name as written -> key of its page
+        self._fragments: dict[tuple[Hashable, ...], Markup] = {}  # key -> HTML of a shared fragment, see render()
         self.task_page: dict[str, str] = {}  # task id -> key of the page with its card
         self.nav = self._plan_pages()
         self.by_src = {spec.src_uri: spec for spec in self.pages.values()}
@@ -197,6 +201,16 @@ class Site:
                     self.task_page[task.id] = key
         return spec
 
+    def dept_page(self, name: str) -> str:
+        """The key of the page of the department a ledger names, each name resolved once per build."""
+        key = self._dept_keys.get(name)
+        if key is None:
+            # A name written on a section that every task under it overrides leads and shares no task, so it has
+            # no page (survey.department_rows): link the list of departments instead of failing the build.
+            key = f"dept:{department_for(self.ledger, name).slug}"
+            key = self._dept_keys[name] = key if key in self.pages else "departments"
+        return key
+
     def inline_sections(self, section: model.Section) -> list[model.Section]:
         """The sub-sections shown on a section's own page (those without a page of their own)."""
         return [s for s in section.sections if s.depth > self.cfg.page_depth]
@@ -215,19 +229,20 @@ class Site:
         relative to ``page_url`` so the site works from any folder and from disk.
         """
         spec = self.pages[key]
+        # A page links the same few pages once per card: each target's relative URL is worked out once per page.
+        links: dict[str, str] = {}
 
         def href(target: str, anchor: str = "") -> str:
-            url = relative_url(url_for(self.pages[target].src_uri), page_url)
+            url = links.get(target)
+            if url is None:
+                url = links[target] = relative_url(url_for(self.pages[target].src_uri), page_url)
             return f"{url}#{anchor}" if anchor else url
 
         def task_href(task: model.Task) -> str:
             return href(self.task_page[task.id], task.id)
 
         def dept_href(name: str) -> str:
-            # A name written on a section that every task under it overrides leads and shares no task, so it has
-            # no page (survey.department_rows): link the list of departments instead of failing the build.
-            key = f"dept:{department_for(self.ledger, name).slug}"
-            return href(key if key in self.pages else "departments")
+            return href(self.dept_page(name))
 
         template = self.env.get_template(f"{spec.kind}.html")
         html = template.render(
@@ -235,6 +250,15 @@ class Site:
             asset=lambda path: relative_url(path, page_url),
         )
         return html, self.toc(spec)
+
+    def once(self, *key: Hashable, caller: Callable[[], str]) -> Markup:
+        """A fragment several pages show alike (a task's badge, its row on each department's page), rendered once
+        per build: ``{% call once('badge', task.id) %}…{% endcall %}``. The key names everything the fragment
+        shows that differs from page to page (its relative links), and the task or thing it shows."""
+        fragment = self._fragments.get(key)
+        if fragment is None:
+            fragment = self._fragments[key] = Markup(caller())
+        return fragment
 
     def feed(self, limit: int = 50) -> str:
         """The Atom feed of changes: one entry per commit and ledger file, newest first."""
@@ -311,6 +335,7 @@ class Site:
             statuses=[s.value for s in model.Status],
             status_labels=STATUS_LABELS[self.lang],
             list_sep=self.L["list_sep"],
+            once=self.once,
         )
         env.filters["md"] = self.markdown
         env.filters["date"] = self.fmt_date
@@ -352,7 +377,7 @@ class Site:
         if tasks is None:
             return list(self.survey.updates[:limit])
         ids = {t.id for t in tasks}
-        return [pair for pair in self.survey.updates if pair[0].id in ids][:limit]
+        return list(itertools.islice((pair for pair in self.survey.updates if pair[0].id in ids), limit))
 
     def edit_url(self, task: model.Task) -> str:
         """A link to the task's lines in the repository's web interface, or '' without repo_url."""
