@@ -28,7 +28,6 @@ from portal import mkdocs_hooks
 from portal.build import build_site
 from portal.config import read_config
 from portal.ledger.load import load
-from portal.outputs import segment
 from portal.outputs.material_search import rest_indexer, utf8_index
 from portal.outputs.search import (
     HIDDEN_OPEN,
@@ -125,11 +124,22 @@ def test_other_terms_do_not_read_the_cache(terms: list[str], tmp_path: Path) -> 
     assert other.misses == 1 and other.key != seg.key
 
 
-def test_fewer_terms_than_jieba_learnt_use_no_cache(terms: list[str], tmp_path: Path) -> None:
-    """This process's jieba knows the sample's terms: a build without them would not cut as a fresh one."""
+def test_teaching_again_starts_from_jiebas_own_dictionary(terms: list[str], tmp_path: Path) -> None:
+    """mkdocs serve builds again in one process: the second teaching leaves jieba as one teaching of a fresh process
+    (jieba adds a word's frequency to its total each time), and fewer terms take the others back."""
+    teach_jieba([])
+    untaught = jieba.dt.total, {t: jieba.dt.FREQ.get(t) for t in terms}
     teach_jieba(terms)
-    assert Segmenter(terms[1:], tmp_path).cache_dir is None
-    assert Segmenter(terms, tmp_path).cache_dir == tmp_path
+    once = jieba.dt.total, {t: jieba.dt.FREQ.get(t) for t in terms}
+    teach_jieba(terms)
+    assert (jieba.dt.total, {t: jieba.dt.FREQ.get(t) for t in terms}) == once
+    assert once != untaught
+    teach_jieba(terms[1:])
+    assert jieba.dt.FREQ.get(terms[0]) == untaught[1][terms[0]]
+    teach_jieba([])
+    assert (jieba.dt.total, {t: jieba.dt.FREQ.get(t) for t in terms}) == untaught
+    teach_jieba(terms)  # as the module's fixture left it
+    assert Segmenter(terms[1:], tmp_path).cache_dir == tmp_path
 
 
 def test_a_damaged_cache_is_set_aside(terms: list[str], tmp_path: Path) -> None:
