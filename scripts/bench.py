@@ -15,9 +15,12 @@ What is measured:
    written as ordinary Markdown (synth.plain_pages), same theme and plugins, no hooks. Each timed portal
    build follows an edit of one task, with .cache/portal kept from the build before (as CI keeps it); the
    first build (empty cache) and a build of the unchanged ledger are printed beside it.
-2. History of C commits on a ledger of the medium size: the cold build (empty .cache/portal) and
-   the warm build after one new commit, each minus the build of the same project without git,
-   against ``git log -p`` over the file; and ``portal.history.timeline.load_history`` alone, cold and warm.
+2. History of C commits on a ledger of the medium size: the cold build (empty .cache/portal) minus the
+   build of the same project without git, against ``git log -p`` over the file; the warm build after one
+   new commit minus the build without git of the same new ledger (both with their caches kept, so that only
+   the history's part of the difference is left); and ``portal.history.timeline.load_history`` alone.
+4 (note). Peak memory is the command's own max RSS, reported by a small parent of its own: Linux carries
+   a process's peak across exec, so a command forked straight from this script would report its size.
 3. ``mkdocs serve``: from saving a changed task to the rebuilt section page showing it over HTTP.
 4. Peak memory (max RSS) of the large build.
 5. Page weight of the large build: the HTML documents of the progress table and of the dashboard,
@@ -37,6 +40,7 @@ import argparse
 import datetime as dt
 import gzip
 import importlib.metadata
+import json
 import os
 import platform
 import shutil
@@ -149,18 +153,32 @@ def build_env() -> dict[str, str]:
     return env
 
 
+# Each measured command runs under a small Python of its own that reports the command's rusage. Linux carries a
+# process's peak RSS across exec, so a command forked straight from this script (hundreds of MiB by the time it
+# has generated 10,000 tasks) would report this script's size as its own peak.
+_RUSAGE_OF = (
+    "import json, os, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "proc = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(proc.pid, 0)\n"
+    "code = os.waitstatus_to_exitcode(status)\n"
+    "with open(sys.argv[1], 'w') as out:\n"
+    "    json.dump([time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code], out)\n"
+    "sys.exit(code)\n"
+)
+
+
 def run(args: Sequence[str], cwd: Path, logfile: Path, ok: tuple[int, ...] = (0,)) -> Run:
-    """Run a command to completion; its time and resources from wait4 (this child and what it waited for)."""
+    """Run a command to completion; its time and resources from wait4 in a small parent of its own."""
+    figures = logfile.with_suffix(".rusage.json")
     with logfile.open("wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(args), cwd=cwd, env=build_env(), stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.run([sys.executable, "-c", _RUSAGE_OF, str(figures), *args], cwd=cwd, env=build_env(),
+                              stdout=out, stderr=subprocess.STDOUT)
     if proc.returncode not in ok:
         tail = logfile.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}) in {cwd}:\n{tail}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+    wall, cpu, rss_kib, _ = json.loads(figures.read_text(encoding="utf-8"))
+    return Run(wall, cpu, rss_kib)
 
 
 def portal_build(project: Path, site: Path, logfile: Path) -> Run:
@@ -267,6 +285,7 @@ class HistoryResult:
     cold: Series
     warm: Series
     nogit: Series
+    nogit_edited: Series  # the project without git, rebuilt with each new commit's ledger (caches kept alike)
     load_cold: list[float]
     load_warm: list[float]
     log_bytes: int = 0
@@ -277,7 +296,7 @@ class HistoryResult:
 
     @property
     def warm_overhead(self) -> float:
-        return self.warm.wall - self.nogit.wall
+        return self.warm.wall - self.nogit_edited.wall
 
 
 def git_log_p(repo: Path) -> tuple[Run, int]:
@@ -328,7 +347,8 @@ def bench_history(work: Path, sizes: Sizes) -> HistoryResult:
     nogit = work / "history-nogit"
     shutil.copytree(repo, nogit, ignore=shutil.ignore_patterns(".git", ".cache"))
     cache = repo / ".cache" / "portal"
-    result = HistoryResult(n, commits, history.seconds, history.changes, Series(), Series(), Series(), Series(), [], [])
+    result = HistoryResult(n, commits, history.seconds, history.changes, Series(), Series(), Series(), Series(),
+                           Series(), [], [])
     site = work / "history-site"
     for r in range(runs):
         shutil.rmtree(cache, ignore_errors=True)
@@ -341,7 +361,11 @@ def bench_history(work: Path, sizes: Sizes) -> HistoryResult:
     for r in range(runs):
         new_commit(history, r)
         result.warm.runs.append(portal_build(repo, site, work / "history-warm.log"))
-        log(f"history run {r + 1}: warm build after one new commit {result.warm.runs[-1].wall:.2f} s")
+        # The same edit without git: what the new commit costs beyond the edit itself (search, exports) is history.
+        shutil.copy2(repo / "tasks.yaml", nogit / "tasks.yaml")
+        result.nogit_edited.runs.append(portal_build(nogit, site, work / "history-nogit.log"))
+        log(f"history run {r + 1}: warm build after one new commit {result.warm.runs[-1].wall:.2f} s, the same "
+            f"ledger without git {result.nogit_edited.runs[-1].wall:.2f} s")
     cfg = read_config(repo / "mkdocs.yml", {"PORTAL_AS_OF": AS_OF})
     for r in range(runs):
         shutil.rmtree(cache, ignore_errors=True)
@@ -608,6 +632,7 @@ def report(sizes: Sizes, builds: dict[int, BuildResult], hist: HistoryResult, se
     p(f"   build, cold (empty .cache/portal)  {hist.cold.wall:8.2f} s")
     p(f"   build, warm after one new commit   {hist.warm.wall:8.2f} s")
     p(f"   build of the same project, no git  {hist.nogit.wall:8.2f} s")
+    p(f"   the same, with each new ledger     {hist.nogit_edited.wall:8.2f} s")
     p(f"   history in the cold build          {hist.cold_overhead:8.2f} s  = "
       f"{hist.cold_overhead / hist.git_log.wall:.2f}× git log -p")
     p(f"   history in the warm build          {hist.warm_overhead:8.2f} s")

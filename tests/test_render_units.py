@@ -272,3 +272,36 @@ def test_nav_titles_handed_to_mkdocs_are_escaped(site: Site) -> None:
     all_titles = titles(nav)
     assert any("思想" in t for t in all_titles), all_titles
     assert not any("<b>" in t for t in all_titles), all_titles
+
+
+def test_compiled_templates_kept_on_disk_for_the_next_process(tmp_path: Path) -> None:
+    """A second process loads the compiled template instead of compiling it; a damaged file is compiled again."""
+    import jinja2
+
+    from portal.outputs.site import MemoryBytecodeCache
+
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "page.html").write_text("{{ x | upper }}!", encoding="utf-8")
+    store = tmp_path / "code"
+    store.mkdir()
+
+    def render() -> tuple[str, int]:
+        cache = MemoryBytecodeCache("unit")
+        cache._disk = jinja2.FileSystemBytecodeCache(str(store))  # as Jinja's private folder, here in tmp_path
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path / "t")), bytecode_cache=cache)
+        compiled = 0
+        original = env.compile
+
+        def counting(*args: object, **kwargs: object) -> object:
+            nonlocal compiled
+            compiled += 1
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        env.compile = counting  # type: ignore[method-assign]
+        return env.get_template("page.html").render(x="ok"), compiled
+
+    assert render() == ("OK!", 1)
+    assert render() == ("OK!", 0)
+    for file in store.iterdir():
+        file.write_bytes(b"not compiled code")
+    assert render() == ("OK!", 1)

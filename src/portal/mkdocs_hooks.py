@@ -35,13 +35,13 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
 
-from portal.archive.publish import lock_file
 from portal.archive.store import (
     ArchiveBusy,
     ArchiveError,
     Record,
     archive_lock,
     copy_archive,
+    lock_file,
     past_flags,
     publishable,
     snapshot_banner,
@@ -202,7 +202,7 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
-    """The theme's compiled templates are kept for the next build in this process (`mkdocs serve`)."""
+    """The theme's compiled templates are kept for the next build (`mkdocs serve`'s, and the next process's)."""
     return keep_compiled(env)
 
 

@@ -24,7 +24,7 @@ SAVE_POLL = 0.1
 
 #: The theme's compiled templates (main.html, Material's base.html and partials), kept across the rebuilds of
 #: one `mkdocs serve`; each rebuild makes a new theme environment, which would otherwise compile them again.
-THEME_CODE = MemoryBytecodeCache()
+THEME_CODE = MemoryBytecodeCache("theme")
 
 
 def poll_sooner(server: Any, interval: float = SAVE_POLL) -> bool:
@@ -53,7 +53,8 @@ def poll_sooner(server: Any, interval: float = SAVE_POLL) -> bool:
 
 
 def keep_compiled(env: jinja2.Environment) -> jinja2.Environment:
-    """The theme's environment with its compiled templates kept in memory for the next build of this process.
+    """The theme's environment with its compiled templates kept for the next build (in memory for this process,
+    in Jinja's private per-user folder for the next one).
 
     A template edited in between is compiled again (the cache checks its source); an environment that already
     has a bytecode cache keeps its own.

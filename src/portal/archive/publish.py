@@ -32,6 +32,7 @@ from portal.archive.store import (
     archive_lock,
     checksums,
     index_text,
+    lock_file,
     month_problems,
     past_flags,
     read_index,
@@ -177,11 +178,6 @@ def _record(folder: Path, meta: dict[str, object]) -> Record:
 
 
 # --- publishing ----------------------------------------------------------------------------------------------
-
-
-def lock_file(cfg: PortalConfig) -> Path:
-    """The archive's lock: in the cache folder, so it is never committed or published."""
-    return cfg.path(cfg.cache_dir or ".cache/portal") / "archive.lock"
 
 
 def publish(cfg: PortalConfig, month: str, *, force: bool = False, log: Log = print) -> Record:

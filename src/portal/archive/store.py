@@ -18,9 +18,12 @@ import time
 from collections.abc import Callable, Container, Iterator, MutableMapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portal.i18n import format_month, label, message
+
+if TYPE_CHECKING:
+    from portal.config import PortalConfig
 
 try:
     import fcntl
@@ -40,6 +43,11 @@ class ArchiveError(Exception):
 
 class ArchiveBusy(ArchiveError):
     """Another process holds the archive longer than we wait; the message says so."""
+
+
+def lock_file(cfg: PortalConfig) -> Path:
+    """The archive's lock: in the cache folder, so it is never committed or published."""
+    return cfg.path(cfg.cache_dir or ".cache/portal") / "archive.lock"
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ that tests can render without a build.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -52,26 +53,45 @@ NAV_DEPARTMENTS_MAX = 40
 UNINDEXED = {"table", "overdue", "department", "month", "report", "changelog"}
 
 class MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates kept in memory across builds (`mkdocs serve` rebuilds in one process).
+    """Compiled templates kept in memory across builds (`mkdocs serve` rebuilds in one process), and on disk for the
+    next process in Jinja's own per-user cache folder (created private and owned by the user, outside the project,
+    so a repository can never bring compiled code of its own).
 
     Each build has its own environment, since its globals are that build's data; the code is shared,
     keyed by the template's name, file and source checksum, so an edited template is compiled again.
-    Compiled code depends on the environment's syntax options: one cache per kind of environment.
+    Compiled code depends on the environment's syntax options: one cache per kind of environment (``kind``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str = "") -> None:
         self._code: dict[str, bytes] = {}
+        self._disk: jinja2.BytecodeCache | None = None
+        if kind:
+            try:
+                self._disk = jinja2.FileSystemBytecodeCache(pattern=f"__progress_portal_{kind}_%s.cache")
+            except (OSError, RuntimeError):  # no private temporary folder to be had: memory only
+                self._disk = None
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self._code.get(bucket.key)
         if code is not None:
             bucket.bytecode_from_string(code)
+            return
+        if self._disk is not None:
+            try:
+                self._disk.load_bytecode(bucket)
+            except (OSError, ValueError, EOFError, TypeError):  # a damaged or foreign file: compile again
+                bucket.reset()
+            if bucket.code is not None:
+                self._code[bucket.key] = bucket.bytecode_to_string()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
+        if self._disk is not None:  # a full or read-only disk costs the next build a compilation, nothing else
+            with contextlib.suppress(OSError):
+                self._disk.dump_bytecode(bucket)
 
 
-_TEMPLATE_CODE = MemoryBytecodeCache()
+_TEMPLATE_CODE = MemoryBytecodeCache("pages")
 
 
 @dataclass(slots=True)
