@@ -119,22 +119,20 @@ class Segmenter:
 
     def cut(self, run: str) -> str:
         """jieba.cut(run) with HMM, the words joined by zero-width spaces."""
-        words = self._cut.get(run)
-        if words is None:
-            words = self._stored_cut.get(run)
-            if words is None:
-                words = self._compute(run)[0]
-            self._cut[run] = words
-        return words
+        return self._answer(run, 0, self._cut, self._stored_cut)
 
     def inner(self, run: str) -> str:
         """Every dictionary word of two or more characters inside ``run``, in order, joined by zero-width spaces."""
-        words = self._inner.get(run)
+        return self._answer(run, 1, self._inner, self._stored_inner)
+
+    def _answer(self, run: str, which: int, asked: dict[str, str], stored: dict[str, str]) -> str:
+        """One of a run's two answers: asked before in this build, else on disk, else computed (both at once)."""
+        words = asked.get(run)
         if words is None:
-            words = self._stored_inner.get(run)
+            words = stored.get(run)
             if words is None:
-                words = self._compute(run)[1]
-            self._inner[run] = words
+                words = self._compute(run)[which]
+            asked[run] = words
         return words
 
     # --- jieba --------------------------------------------------------------------------------------------------
