@@ -32,7 +32,7 @@ from portal import mkdocs_hooks
 from portal.config import read_config
 from portal.ledger.load import load
 from portal.outputs.site import Site
-from portal.serving import SAVE_POLL, THEME_CODE, keep_compiled, poll_sooner
+from portal.serving import PAGES_MEMO, SAVE_POLL, THEME_CODE, THEME_PAGES, keep_compiled, poll_sooner
 from portal.survey import Rules, survey
 
 Edit = Callable[[], None]
@@ -63,6 +63,17 @@ def serve_build(project: Path, site: Path) -> None:
     build(config, dirty=False)
 
 
+def plain_build(project: Path, site: Path) -> None:
+    """A build in this process as `mkdocs build` runs it: nothing taken from an earlier build's memo (the serve
+    session's memos are left as they are, for its next rebuild)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config, dirty=False)
+
+
 def clean_build(project: Path, dest: Path) -> Path:
     """The edited project copied without its caches and built by MkDocs in a new process."""
     shutil.copytree(project, dest, ignore=shutil.ignore_patterns(".cache", "site", "__pycache__"))
@@ -84,14 +95,29 @@ def assert_same_site(kept: Path, clean: Path) -> None:
     assert not differing, differing[:20]
 
 
-def rebuilt_after_each(project: Path, site: Path, edits: list[tuple[str, Edit]]) -> list[str]:
-    """Build, then edit and rebuild in this process once per edit; what each build wrote to the index page."""
+def rebuilt_after_each(project: Path, site: Path, edits: list[tuple[str, Edit]],
+                       check: Path | None = None, reused: dict[str, tuple[int, int]] | None = None) -> list[str]:
+    """Build, then edit and rebuild in this process once per edit; what each build wrote to the index page.
+
+    With ``check``, each rebuild is compared with a build of the same edit that takes nothing from the last one
+    (in this process, into ``check``): a fragment or page kept when it should have changed shows at that edit.
+    ``reused`` gets, by edit, how many fragments and theme pages the rebuild took from the one before.
+    """
     serve_build(project, site)
     seen = [(site / "index.html").read_text(encoding="utf-8")]
-    for _, edit in edits:
+    for name, edit in edits:
         edit()
         serve_build(project, site)
         seen.append((site / "index.html").read_text(encoding="utf-8"))
+        if reused is not None:
+            reused[name] = (PAGES_MEMO.taken, THEME_PAGES.taken)
+        if check is not None:
+            shutil.rmtree(check, ignore_errors=True)
+            plain_build(project, check)
+            try:
+                assert_same_site(site, check)
+            except AssertionError as err:
+                raise AssertionError(f"after the edit {name!r}: {err}") from None
     return seen
 
 
@@ -169,24 +195,65 @@ class SynthEdits:
                     task["lead"] = [new if n == old else n for n in task["lead"]]
         self.write()
 
+    def report(self) -> None:
+        """A progress update on an early task: every task below it moves down the file (their edit links)."""
+        self.tasks[1].setdefault("updates", []).append(
+            {"date": dt.date(2020, 12, 30), "text": "完成阶段性工作，形成书面报告。", "by": "张三"})
+        self.write()
+
+    def retemplate(self) -> None:
+        """The office edits a page template while serving: every card shows it."""
+        card = self.project.path / "overrides" / "portal" / "_card.html"
+        card.write_text(card.read_text(encoding="utf-8").replace(
+            '<dl class="pp-card__meta">', '<dl class="pp-card__meta" data-edited="yes">', 1), encoding="utf-8")
+
+    def rename_guide(self) -> None:
+        """A hand-written page gets a new title: the navigation of every page shows it."""
+        guide = self.project.path / "content" / "guide.md"
+        text = guide.read_text(encoding="utf-8")
+        first = text.splitlines()[0] if text else ""
+        guide.write_text(text.replace(first, "# 使用说明（修订）", 1) if first.startswith("# ")
+                         else "# 使用说明（修订）\n\n" + text, encoding="utf-8")
+
+    def rename_site(self) -> None:
+        """The settings change: the header of every page shows it."""
+        settings = self.project.path / "mkdocs.yml"
+        text = settings.read_text(encoding="utf-8")
+        settings.write_text(text.replace("site_name: ", "site_name: 新版", 1), encoding="utf-8")
+
     def _leads(self, name: str) -> bool:
         return any(name in item.get("lead", []) for item in self.items)
 
     def series(self) -> list[tuple[str, Edit]]:
         return [("title", self.retitle), ("status", self.finish), ("added", self.add), ("removed", self.remove),
+                ("update appended", self.report), ("template edited", self.retemplate),
+                ("hand-written page retitled", self.rename_guide), ("site renamed", self.rename_site),
                 ("department renamed", self.rename_department)]
 
 
 def test_synthetic_ledger_rebuilt_in_process_after_a_series_of_edits_equals_a_clean_build(
         tmp_path: Path, build_env: None) -> None:
     project = synth.make_project(tmp_path / "p", synth.Shape(1000, 10, 30, 1))
+    settings = project.path / "mkdocs.yml"  # cards link to their lines in the repository: moved lines show
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "site_name: ", "repo_url: https://git.example.org/office/portal\nsite_name: ", 1), encoding="utf-8")
     edits = SynthEdits(project)
-    seen = rebuilt_after_each(project.path, tmp_path / "site", edits.series())
+    reused: dict[str, tuple[int, int]] = {}
+    seen = rebuilt_after_each(project.path, tmp_path / "site", edits.series(), check=tmp_path / "check",
+                              reused=reused)
     assert len(set(seen)) > 1  # the edits reached the pages (the dashboard's counts moved)
     assert_same_site(tmp_path / "site", clean_build(project.path, tmp_path / "clean"))
     pages = files_of(tmp_path / "site")
     assert any("新增的一项任务".encode() in page for page in pages.values())
     assert any("（标题已改）".encode() in page for page in pages.values())
+    assert any(b'data-edited="yes"' in page for page in pages.values())
+    assert "使用说明（修订）".encode() in pages["index.html"]
+    # A save of one task took the other cards, rows and pages from the rebuild before; a new template or new
+    # settings took nothing.
+    cards, pages_taken = reused["title"]
+    assert cards > 900 and pages_taken > 20, reused
+    assert reused["template edited"] == (0, 0), reused
+    assert reused["site renamed"][1] == 0, reused
 
 
 # --- the serve session's own pieces -------------------------------------------------------------------------------

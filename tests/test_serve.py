@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -74,3 +75,59 @@ def test_serve_shows_ledger_errors_in_the_browser_and_recovers(tmp_path: Path) -
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=20)
+
+
+def fetch_bytes(url: str) -> bytes | None:
+    """The body of ``url``, None when the server says it has no such file."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return bytes(response.read())
+    except urllib.error.HTTPError:
+        return None
+
+
+def test_serve_writes_the_downloads_of_the_last_save_when_they_are_asked_for(tmp_path: Path) -> None:
+    """After a save, tasks.xlsx, .csv and .json are those of the saved ledger, byte for byte as `mkdocs build`
+    writes them, though the rebuild left them to the first request; a ledger with errors offers none."""
+    project = copy_project(tmp_path / "p")
+    ledger = project / "tasks.yaml"
+    good = ledger.read_text(encoding="utf-8")
+    title_line = next(line for line in good.splitlines() if line.startswith("            title: "))
+    edited = good.replace(title_line, title_line + "（已改）", 1)
+    port = free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen([str(MKDOCS), "serve", "--dev-addr", f"127.0.0.1:{port}", "-f",
+                               str(project / "mkdocs.yml")], cwd=project, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        page, _ = wait_for(url + "table/", "pp-filters", 120)
+        assert "pp-filters" in page
+        first = fetch_bytes(url + "tasks.csv")
+        assert first is not None and "（已改）".encode() not in first
+        time.sleep(1.0)  # a save of its own, after the watcher's first look
+        ledger.write_text(edited, encoding="utf-8")
+        page, _ = wait_for(url + "table/", "（已改）", 60)
+        assert "（已改）" in page
+        served = {name: fetch_bytes(url + name) for name in ("tasks.csv", "tasks.json", "tasks.xlsx")}
+        ledger.write_text(edited.replace("status: 进行中", "status: 进行吧", 1), encoding="utf-8")
+        page, _ = wait_for(url, "台账有错误", 60)
+        assert "台账有错误" in page
+        assert fetch_bytes(url + "tasks.csv") is None  # no download of the ledger before the errors
+        ledger.write_text(edited, encoding="utf-8")
+        page, _ = wait_for(url + "table/", "pp-filters", 60)
+        again = fetch_bytes(url + "tasks.xlsx")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=20)
+    site = tmp_path / "built"
+    subprocess.run([str(MKDOCS), "build", "-f", str(project / "mkdocs.yml"), "-d", str(site)], cwd=project,
+                   env=env, check=True, capture_output=True)
+    for name, body in served.items():
+        assert body == (site / name).read_bytes(), name
+    assert "（已改）".encode() in served["tasks.csv"]  # type: ignore[operator]
+    assert again == (site / "tasks.xlsx").read_bytes()

@@ -23,6 +23,7 @@ import gc
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,15 @@ from portal.outputs.tables import to_csv, to_json
 from portal.outputs.xlsx import cached_xlsx
 from portal.problems import LedgerError, printable
 from portal.resources import overrides_dir
-from portal.serving import keep_compiled, poll_sooner
+from portal.serving import (
+    EXPORTS,
+    PAGES_MEMO,
+    THEME_PAGES,
+    keep_compiled,
+    list_installed_once,
+    poll_sooner,
+    remember_pages,
+)
 from portal.survey import Rules, Survey, survey
 
 log = logging.getLogger("mkdocs.hooks.portal")
@@ -149,6 +158,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         config.extra["portal_snapshot"] = snapshot_banner(month.month, month.commit, as_of.isoformat(), cfg.lang)
     config.extra["portal_versions"] = take_version_selector(config.extra, config.plugins)
     _add_engine_theme(config)
+    if _serving:
+        list_installed_once(config.theme)
     # jieba learns the ledger's terms when the search index first segments a run it has not cached (on_files)
     _build = _Build(cfg, ledger, as_of, handed, config.nav is not None, ledger_terms(ledger))
     return config
@@ -198,12 +209,15 @@ def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
         if path.exists():
             server.watch(str(path))
     poll_sooner(server)  # a save seen within 0.1 s instead of 0.5 s
+    EXPORTS.attach(server)  # the next rebuilds write tasks.xlsx and the others when they are asked for
     return server
 
 
 def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
-    """The theme's compiled templates are kept for the next build (`mkdocs serve`'s, and the next process's)."""
-    return keep_compiled(env)
+    """The theme's compiled templates are kept for the next build (`mkdocs serve`'s, and the next process's);
+    while serving, a page whose inputs are unchanged keeps its last HTML."""
+    env = keep_compiled(env)
+    return remember_pages(env, config) if _serving and _broken is None else env
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -220,7 +234,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         month, archive = None, _published(cfg)
         surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements(), history.moves(),
                           past_flags(archive))
-    site = Site(surveyed, cfg, template_dirs, history, month, archive)
+    site = Site(surveyed, cfg, template_dirs, history, month, archive, memo=PAGES_MEMO if _serving else None)
     state.site = site
     # A hand-written page at a portal page's own source (content/index.md) is its introduction; one that would
     # land on the same address from another source (content/guide.md against a plan with the id 'guide') is not.
@@ -237,16 +251,29 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                                                                  "url": page.url}))
                 continue
             files.append(page)
-    files.append(_written(config, "tasks.json", to_json(surveyed, cfg.lang)))
-    files.append(_written(config, "tasks.csv", to_csv(surveyed, cfg.lang)))
-    files.append(_written(config, "tasks.xlsx", _xlsx(cfg, surveyed)))
+    exports: dict[str, Callable[[], str | bytes]] = {
+        "tasks.json": lambda: to_json(surveyed, cfg.lang),
+        "tasks.csv": lambda: to_csv(surveyed, cfg.lang),
+        "tasks.xlsx": lambda: _xlsx(cfg, surveyed),
+    }
+    if _serving and EXPORTS.attached:  # written when a browser asks for one
+        EXPORTS.offer(config.site_dir, exports)
+    else:
+        for uri, make in exports.items():
+            files.append(_written(config, uri, make()))
     files.append(File.generated(config, "feed.xml", content=site.feed()))
     files.append(File.generated(config, "assets/stylesheets/icons.css", content=icons_css()))
     files.append(File.generated(config, "search/userdict.txt", content=user_dictionary(state.terms)))
     _start_search(state, config)
     if not state.user_nav:
         config.nav = _nav(site, files)
+    site.start_memo({key: _url(files, spec.src_uri) for key, spec in site.pages.items()})
     return files
+
+
+def _url(files: Files, src_uri: str) -> str:
+    file = files.get_file_from_path(src_uri)
+    return file.url if file else src_uri
 
 
 def _written(config: MkDocsConfig, uri: str, content: str | bytes) -> File:
@@ -277,13 +304,15 @@ def _start_search(state: _Build, config: MkDocsConfig) -> None:
     cache = state.cfg.path(state.cfg.cache_dir) if state.cfg.cache_dir and not own_dictionary(config.plugins) else None
     state.segmenter = Segmenter(state.terms, cache, lang=state.cfg.lang)
     share_segmenter(state.search_index, state.segmenter)
-    hand_over(state.search_index, state.entries)
+    hand_over(state.search_index, state.entries, state.site.memo if state.site else None, state.terms)
     utf8_index(state.search_index)
 
 
 def _error_files(files: Files, config: MkDocsConfig, broken: _Broken) -> Files:
     """While serving a ledger with errors: one page, at the site's root, listing every problem with its line."""
     cfg = broken.cfg or PortalConfig(root=Path(config.config_file_path or "mkdocs.yml").resolve().parent)
+    if _serving and EXPORTS.attached:
+        EXPORTS.offer(config.site_dir, {})  # no downloads of a ledger with errors, nor of the one before
     html = error_page(broken.error, cfg.root, _template_dirs(config)[0], broken.error.lang)
     for file in list(files.documentation_pages()):
         files.remove(file)
@@ -366,29 +395,36 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     if spec is None:
         return html
 
-    def url_for(src_uri: str) -> str:
-        file = files.get_file_from_path(src_uri)
-        return file.url if file else src_uri
-
-    rendered, toc = site.render(spec.key, page.url, url_for, intro=html)
+    rendered, toc = site.render(spec.key, page.url, lambda src_uri: _url(files, src_uri), intro=html)
     if toc:
         page.toc = TableOfContents([_anchor(item) for item in toc])
-    _index_page(rendered, page)
+    _index_page(rendered, page, toc)
     return rendered
 
 
-def _index_page(rendered: str, page: Page) -> None:
+def _index_page(rendered: str, page: Page, toc: list[TocItem]) -> None:
     """A page of task cards: its entries wait for Material to index the page (in page order: MkDocs renders every
-    page's content before it gives any page its context), and Material's parser skips it."""
+    page's content before it gives any page its context), and Material's parser skips it. While serving, a page
+    whose HTML, address, title, headings and front matter are unchanged keeps its last entries."""
     state = _build
     search = page.meta.get("search") or {}
     if state is None or state.search_index is None or state.segmenter is None or search.get("exclude"):
         return
-    entries = page_entries(rendered, page.url, segmenter=state.segmenter, meta=page.meta,
-                           rest=rest_indexer(state.search_index, page))
+    index, segmenter = state.search_index, state.segmenter
+
+    def make() -> list[dict[str, Any]] | None:
+        return page_entries(rendered, page.url, segmenter=segmenter, meta=page.meta, rest=rest_indexer(index, page))
+
+    memo = state.site.memo if state.site is not None else None
+    if memo is None:
+        entries = make()
+    else:
+        inputs = (rendered, page.url, page.title, toc, json.dumps(page.meta, sort_keys=True, default=str),
+                  state.terms, index.config)
+        entries = memo.recall(("search", page.file.src_uri), inputs, make)
     if entries is None:
         return
-    state.entries[page.file.src_uri] = entries
+    state.entries[page.file.src_uri] = [dict(entry) for entry in entries]  # Material's index takes them as its own
     page.meta["search"] = {**search, "exclude": True}
 
 
@@ -405,6 +441,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     if _build.segmenter is not None:
         _build.segmenter.save()
         log.debug(f"portal: {_build.segmenter.misses} runs of Han characters segmented, the rest from the cache")
+    if _serving:
+        log.debug(f"portal: kept from the last build {PAGES_MEMO.taken} fragments and {THEME_PAGES.taken} pages, "
+                  f"made {PAGES_MEMO.made} and {THEME_PAGES.made}")
     if _build.given is None:
         cfg = _build.cfg
         try:

@@ -363,6 +363,11 @@ class Survey:
         return tuple(r for r in self.departments if r.nothing_due)
 
 
+def update_order(pair: tuple[model.Task, model.Update]) -> tuple[dt.date, str]:
+    """The order of progress updates, reversed for the newest first: by date, then by task id."""
+    return pair[1].date, pair[0].id
+
+
 def survey(ledger: model.Ledger, as_of: dt.date, rules: Rules | None = None,
            postponements: Mapping[str, int] | None = None,
            moves: Mapping[str, Sequence[Moved]] | None = None,
@@ -404,7 +409,7 @@ def survey(ledger: model.Ledger, as_of: dt.date, rules: Rules | None = None,
     upcoming = [t for t in tasks if states[t.id].due and states[t.id].state in ("due_soon", "upcoming")]
     upcoming.sort(key=lambda t: (states[t.id].due, t.id))
     updates = [(t, u) for t in tasks for u in t.updates]
-    updates.sort(key=lambda p: (p[1].date, p[0].id), reverse=True)
+    updates.sort(key=update_order, reverse=True)
     earlier = {m: f for m, f in (past or {}).items() if m < f"{as_of.year:04d}-{as_of.month:02d}"}
     quarters = quarter_flags(earlier, as_of, {r.dept.name: r.flag for r in departments if r.flag})
     return Survey(

@@ -12,10 +12,11 @@ disabled.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
+from portal.outputs.memo import Memo, plain_toc
 from portal.outputs.segment import Segmenter
 
 PLUGIN_NAMES = ("search", "material/search")
@@ -58,16 +59,31 @@ def share_segmenter(index: Any, segmenter: Segmenter) -> None:
     index._segment_chinese = segmenter.segment
 
 
-def hand_over(index: Any, entries: dict[str, list[dict[str, Any]]]) -> None:
+def hand_over(index: Any, entries: dict[str, list[dict[str, Any]]], memo: Memo | None = None,
+              terms: Sequence[str] = ()) -> None:
     """When Material indexes a page whose entries the portal made (``entries``, by source path), it takes them.
 
     Material's search indexes each page in its ``on_page_context``, in page order; a hook of the portal's own
-    for that event would be missed by a project whose ``hooks/portal_hooks.py`` predates it.
+    for that event would be missed by a project whose ``hooks/portal_hooks.py`` predates it. With a ``memo``
+    (`mkdocs serve`), the entries Material makes of any other page are kept, and taken again for a page whose
+    HTML, address, title, headings and front matter are unchanged (``terms``: the words the segmenter was taught).
     """
     material = index.add_entry_from_context
 
+    def indexed(page: Any) -> list[dict[str, Any]]:
+        before = len(index.entries)
+        material(page)
+        made = index.entries[before:]
+        del index.entries[before:]
+        return made
+
     def add_entry_from_context(page: Any) -> None:
         made = entries.pop(page.file.src_uri, None)
+        if made is None and memo is not None:
+            inputs = (page.content, page.url, page.title, plain_toc(page.toc),
+                      json.dumps(page.meta, sort_keys=True, default=repr), tuple(terms), index.config)
+            made = [dict(e) for e in memo.recall(("material-search", page.file.src_uri), inputs,
+                                                 lambda: indexed(page))]
         if made is None:
             material(page)
         else:

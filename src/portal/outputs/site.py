@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import itertools
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from portal.ledger import model
 from portal.ledger.load import department_for
 from portal.month import MonthBuild, MonthOverMonth
 from portal.outputs.markup import STATUS_ICONS, MarkdownText, icon, relative_url
+from portal.outputs.memo import Memo
 from portal.outputs.report import Report, build_report
 from portal.outputs.signals import (
     light_reasons,
@@ -45,7 +45,7 @@ from portal.outputs.signals import (
     ranking_rules,
     streak_words,
 )
-from portal.survey import Counts, DeptRow, Survey
+from portal.survey import Counts, DeptRow, Survey, update_order
 
 #: Up to this many departments each get an entry in the navigation; with more, the list page links them. Every
 #: page carries the whole navigation, so 1,000 entries on 1,000 pages made the build pages × departments.
@@ -129,7 +129,8 @@ class Site:
 
     def __init__(self, survey: Survey, cfg: PortalConfig, template_dir: Path | Sequence[Path],
                  history: History | None = None,
-                 month: MonthBuild | None = None, archive: list[Record] | None = None) -> None:
+                 month: MonthBuild | None = None, archive: list[Record] | None = None,
+                 memo: Memo | None = None) -> None:
         self.survey = survey
         self.ledger = survey.ledger
         self.as_of = survey.as_of
@@ -143,6 +144,8 @@ class Site:
         self.pages: dict[str, PageSpec] = {}
         self._dept_keys: dict[str, str] = {}  # department name as written -> key of its page
         self._fragments: dict[tuple[Hashable, ...], Markup] = {}  # key -> HTML of a shared fragment, see render()
+        self._facts: dict[str, tuple[Any, ...]] = {}  # task id -> what a fragment of it shows, see facts()
+        self.memo = memo  # the last build's fragments (`mkdocs serve`): see start_memo()
         self.task_page: dict[str, str] = {}  # task id -> key of the page with its card
         self.nav = self._plan_pages()
         self.by_src = {spec.src_uri: spec for spec in self.pages.values()}
@@ -271,14 +274,64 @@ class Site:
         )
         return html, self.toc(spec)
 
-    def once(self, *key: Hashable, caller: Callable[[], str]) -> Markup:
+    def once(self, *key: Hashable, caller: Callable[[], str], task: model.Task | None = None) -> Markup:
         """A fragment several pages show alike (a task's badge, its row on each department's page), rendered once
         per build: ``{% call once('badge', task.id) %}…{% endcall %}``. The key names everything the fragment
-        shows that differs from page to page (its relative links), and the task or thing it shows."""
+        shows that differs from page to page (its relative links), and the task or thing it shows.
+
+        With ``task=``, the fragment shows nothing of the ledger but that task, its :meth:`facts` and what the key
+        names: under `mkdocs serve` it is then taken from the last build when those are unchanged (:mod:`memo`).
+        """
         fragment = self._fragments.get(key)
         if fragment is None:
-            fragment = self._fragments[key] = Markup(caller())
+            if task is not None and self.memo is not None:
+                fragment = self.memo.recall(key, self.facts(task), lambda: Markup(caller()))
+            else:
+                fragment = Markup(caller())
+            self._fragments[key] = fragment
         return fragment
+
+    def remember(self, *key: Hashable, caller: Callable[[], str], task: model.Task) -> Markup:
+        """A fragment of one task shown on one page (its card, its row in the table): under `mkdocs serve` taken
+        from the last build when the task's :meth:`facts`, the frame and the key are unchanged, else rendered.
+        ``{% call remember('card', page.key, task.id, task=task) %}…{% endcall %}``: the key names everything the
+        fragment shows beyond the task and its facts. A plain build renders it and keeps nothing."""
+        if self.memo is None:
+            return Markup(caller())
+        return self.memo.recall(key, self.facts(task), lambda: Markup(caller()))
+
+    def facts(self, task: model.Task) -> tuple[Any, ...]:
+        """Everything a task's card or row shows of the survey and the history, with the task itself: two builds
+        with equal facts (and equal frames) show the task alike."""
+        facts = self._facts.get(task.id)
+        if facts is None:
+            survey, tid = self.survey, task.id
+            facts = (task, survey.states.get(tid), survey.lights.get(tid), survey.periods.get(tid),
+                     survey.moves.get(tid), survey.postponements.get(tid), self.task_history.get(tid),
+                     self.task_page.get(tid))
+            if self.memo is not None:  # the last build's equal facts: each of the task's fragments compares at once
+                facts = self.memo.recall(("facts", tid), facts, lambda: facts)
+            self._facts[tid] = facts
+        return facts
+
+    def start_memo(self, urls: Mapping[str, str]) -> None:
+        """Begin this build's use of the memo: the last build's fragments are kept if the frame is the same.
+
+        The frame is what a task's fragment may show beyond its facts: the settings, dates and rules, the ledger's
+        departments and plan headings, the pages and their addresses (``urls``, by page key: a department page that
+        comes or goes changes the links of every card naming it), and the page templates' sources.
+        """
+        if self.memo is None:
+            return
+        plans = tuple((p.id, p.title, p.year, p.issuer, p.source, p.timezone, p.path) for p in self.ledger.plans)
+        self.memo.start((self.cfg, self.lang, self.as_of, self.survey.rules, self.ledger.registry, plans,
+                         tuple(urls.items()), self.history.timezone, self.month, self._template_sources()))
+
+    def _template_sources(self) -> tuple[tuple[str, str], ...]:
+        """The source of every page template as this build's loader finds it (an edit while serving shows)."""
+        loader = self.env.loader
+        assert loader is not None
+        return tuple((name, loader.get_source(self.env, name)[0]) for name in sorted(loader.list_templates()))
 
     def feed(self, limit: int = 50) -> str:
         """The Atom feed of changes: one entry per commit and ledger file, newest first."""
@@ -356,6 +409,7 @@ class Site:
             status_labels=STATUS_LABELS[self.lang],
             list_sep=self.L["list_sep"],
             once=self.once,
+            remember=self.remember,
         )
         env.filters["md"] = self.markdown
         env.filters["date"] = self.fmt_date
@@ -396,8 +450,11 @@ class Site:
         """The newest progress updates, of every task or of ``tasks``."""
         if tasks is None:
             return list(self.survey.updates[:limit])
-        ids = {t.id for t in tasks}
-        return list(itertools.islice((pair for pair in self.survey.updates if pair[0].id in ids), limit))
+        # The survey's order, of these tasks' updates only (a department's page, thirty times a build): equal keys
+        # are one task's updates, which keep their order in both.
+        own = {t.id: t for t in tasks}.values()
+        pairs = [(t, u) for t in own for u in t.updates]
+        return sorted(pairs, key=update_order, reverse=True)[:limit]
 
     def edit_url(self, task: model.Task) -> str:
         """A link to the task's lines in the repository's web interface, or '' without repo_url."""
