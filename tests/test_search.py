@@ -28,6 +28,7 @@ from portal import mkdocs_hooks
 from portal.build import build_site
 from portal.config import read_config
 from portal.ledger.load import load
+from portal.outputs import segment
 from portal.outputs.material_search import rest_indexer, utf8_index
 from portal.outputs.search import (
     HIDDEN_OPEN,
@@ -38,7 +39,15 @@ from portal.outputs.search import (
     page_entries,
     plain,
 )
-from portal.outputs.segment import CACHE_FILE, ZWSP, Segmenter, teach_jieba
+from portal.outputs.segment import (
+    CACHE_FILE,
+    DICTIONARY_FILE,
+    HAN_SCRIPT_RE,
+    LOOKUP_BUDGET,
+    ZWSP,
+    Segmenter,
+    teach_jieba,
+)
 
 SEPARATOR = re.compile(r"[\s\u200b\u3000\-、。，．？！；]+")  # mkdocs.yml's search separator
 SEARCH_CONFIG = {"lang": ["zh"], "separator": SEPARATOR.pattern, "pipeline": ["stemmer"],
@@ -113,6 +122,64 @@ def test_cache_on_disk_answers_without_loading_jieba(terms: list[str], tmp_path:
                           text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     out, misses, initialized = json.loads(proc.stdout)
     assert out == first and misses == 0 and initialized is False
+
+
+def test_new_runs_are_cut_from_the_dictionary_on_disk_without_loading_it(terms: list[str], tmp_path: Path) -> None:
+    """A build that edited a task segments its new runs word by word from the copy of jieba's dictionary on disk:
+    the cuts are jieba's own, and in a fresh process the whole dictionary (0.6 s, 60 MiB) is never loaded."""
+    first = Segmenter(terms, tmp_path)
+    first.segment("党风廉政建设")
+    assert first.whole  # no copy yet: the whole dictionary, and a copy of it made for the next build
+    first.save()
+    assert (tmp_path / DICTIONARY_FILE).is_file()
+    texts = sample_texts()
+    expected = [ZWSP.join(jieba.cut(run)) for text in texts for run in HAN_SCRIPT_RE.findall(text)]
+    script = (
+        "import json, sys, jieba\n"
+        "from pathlib import Path\n"
+        "from portal.outputs.segment import HAN_SCRIPT_RE, Segmenter\n"
+        "terms, texts = json.loads(sys.stdin.read())\n"
+        f"seg = Segmenter(terms, Path({str(tmp_path)!r}))\n"
+        "out = [seg.cut(run) for text in texts for run in HAN_SCRIPT_RE.findall(text)]\n"
+        "print(json.dumps([out, seg.misses, seg.whole, seg.tokenizer.FREQ.lookups, jieba.dt.initialized]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], input=json.dumps([terms, texts]), capture_output=True,
+                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    out, misses, whole, lookups, initialized = json.loads(proc.stdout)
+    assert out == expected
+    assert misses > 100 and 0 < lookups < LOOKUP_BUDGET and whole is False and initialized is False
+
+
+def test_past_the_budget_of_lookups_the_whole_dictionary_is_loaded(terms: list[str], tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    Segmenter(terms, tmp_path).segment("党风廉政建设")  # the copy on disk
+    monkeypatch.setattr(segment, "LOOKUP_BUDGET", 30)
+    seg = Segmenter(terms, tmp_path)
+    runs = [run for text in sample_texts()[:20] for run in HAN_SCRIPT_RE.findall(text)]
+    assert [seg.cut(run) for run in runs] == [ZWSP.join(jieba.cut(run)) for run in runs]
+    assert seg.whole
+
+
+@pytest.mark.parametrize("damage", ["garbage", "another dictionary", "a frequency that is text"])
+def test_a_damaged_or_foreign_copy_of_the_dictionary_is_not_used(terms: list[str], tmp_path: Path,
+                                                                  damage: str) -> None:
+    copy = tmp_path / DICTIONARY_FILE
+    Segmenter(terms, tmp_path).segment("党风廉政建设")
+    if damage == "garbage":
+        copy.write_bytes(b"not a database" * 1000)
+    else:
+        with sqlite3.connect(copy) as db:
+            if damage == "another dictionary":
+                db.execute("UPDATE meta SET value = 'jieba 0.1' WHERE key = 'stamp'")
+            else:
+                db.execute("UPDATE freq SET n = 'many' WHERE word IN ('建设', '党风', '廉政')")
+        db.close()
+    seg = Segmenter(terms, tmp_path)
+    assert seg.cut("党风廉政建设") == ZWSP.join(jieba.cut("党风廉政建设"))
+    assert seg.whole
+    seg.save()
+    again = Segmenter(terms, tmp_path)  # the copy was made again
+    assert again.cut("廉政建设") == ZWSP.join(jieba.cut("廉政建设")) and not again.whole
 
 
 def test_other_terms_do_not_read_the_cache(terms: list[str], tmp_path: Path) -> None:
