@@ -29,7 +29,7 @@ from portal.build import build_site
 from portal.config import read_config
 from portal.ledger.load import load
 from portal.outputs import segment
-from portal.outputs.material_search import rest_indexer, utf8_index
+from portal.outputs.material_search import rest_indexer, scan_marked_pages_only, utf8_index
 from portal.outputs.search import (
     HIDDEN_OPEN,
     TAG_RE,
@@ -441,3 +441,32 @@ def test_the_index_file_is_utf8_with_materials_content() -> None:
     utf8_index(unchanged)
     assert [d["location"] for d in json.loads(unchanged.generate_search_index(prev))["docs"]] == \
         ["other/", "plan/s1/", "plan/s1/#a"]
+
+
+def test_materials_search_strips_its_marks_only_from_pages_that_have_them() -> None:
+    """The page-context event Material's search runs on every page: the same index entries and the same HTML,
+    without scanning a page that has no data-search-* attribute."""
+    from mkdocs.config import load_config
+
+    def page(url: str, content: str) -> SimpleNamespace:
+        return SimpleNamespace(content=content, meta={}, toc=[], url=url, title="标题",
+                               file=SimpleNamespace(src_uri=url + "index.md"))
+
+    marked = '<h2 id="a">甲</h2><p>正文</p><table data-search-exclude="true"><tr><td>表</td></tr></table>'
+    plain_html = '<h2 id="b">乙</h2><p>别的正文 data-search</p>'
+    outcome = []
+    for replaced in (False, True):
+        config = load_config(str(REPO / "mkdocs.yml"))
+        config.plugins.on_startup(command="build", dirty=False)
+        config = config.plugins.on_config(config)
+        plugin = config.plugins["material/search"]
+        if replaced:
+            assert scan_marked_pages_only(config.plugins)
+            assert not scan_marked_pages_only(config.plugins)  # Material's own is not in the list any more
+        pages = [page("a/", marked), page("b/", plain_html)]
+        for p in pages:
+            config.plugins.on_page_context({}, page=p, config=config, nav=None)
+        outcome.append(([p.content for p in pages], list(plugin.search_index.entries)))
+    assert outcome[0] == outcome[1]
+    assert "data-search-exclude" not in outcome[1][0][0] and outcome[1][0][1] == plain_html
+    assert outcome[1][1] and all("表" not in entry["text"] for entry in outcome[1][1])
