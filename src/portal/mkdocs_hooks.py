@@ -305,7 +305,7 @@ def _start_search(state: _Build, config: MkDocsConfig) -> None:
     cache = state.cfg.path(state.cfg.cache_dir) if state.cfg.cache_dir and not own_dictionary(config.plugins) else None
     state.segmenter = Segmenter(state.terms, cache, lang=state.cfg.lang)
     share_segmenter(state.search_index, state.segmenter)
-    scan_marked_pages_only(config.plugins)
+    scan_marked_pages_only(config.plugins, state.site.memo if state.site else None)
     hand_over(state.search_index, state.entries, state.site.memo if state.site else None, state.terms)
     utf8_index(state.search_index)
 
