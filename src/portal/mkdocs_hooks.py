@@ -77,6 +77,7 @@ from portal.problems import LedgerError, printable
 from portal.resources import overrides_dir
 from portal.serving import (
     EXPORTS,
+    LEDGER_MEMO,
     PAGES_MEMO,
     THEME_PAGES,
     keep_compiled,
@@ -135,7 +136,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         speak(cfg.lang)
         if handed is None:
             gc.unfreeze()  # what the last build (mkdocs serve) froze may be collected again
-            loaded = load_apart(cfg)
+            loaded = load_apart(cfg, LEDGER_MEMO if _serving else None)
             # The ledger lives to the end of the build and has no cycles: out of the collector's sight, each full
             # collection of the pages and exports no longer walks its half a million objects (10,000 tasks).
             gc.freeze()

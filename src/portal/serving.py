@@ -22,7 +22,7 @@ from typing import Any
 import jinja2
 from watchdog.observers.polling import PollingObserver
 
-from portal.outputs.memo import Memo, plain_toc
+from portal.memo import Memo, plain_toc
 from portal.outputs.site import MemoryBytecodeCache
 
 log = logging.getLogger("mkdocs.hooks.portal")
@@ -35,8 +35,12 @@ SAVE_POLL = 0.1
 THEME_CODE = MemoryBytecodeCache("theme")
 
 
+#: The top-level sections of the ledgers as the last rebuild read them: a save reads again only the sections whose
+#: lines changed (see :mod:`portal.ledger.reread`).
+LEDGER_MEMO = Memo()
+
 #: The cards, table rows and search entries of the last build of this `mkdocs serve`, for the next: a save
-#: renders again only what it changed (see :mod:`portal.outputs.memo`).
+#: renders again only what it changed (see :mod:`portal.memo`).
 PAGES_MEMO = Memo()
 
 

@@ -15,15 +15,18 @@ import pickle
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from portal.config import DEFAULT_REGISTRY, PortalConfig
 from portal.deadlines.calendar import today_in
 from portal.ledger import model
+from portal.ledger.reread import _Whole, cut_text, read_sections
 from portal.ledger.schema import (
     INVALID,
     LEDGER,
+    MAX_ITEMS,
     PLAN_META,
     REGISTRY,
     RESERVED_NAMES,
@@ -33,7 +36,8 @@ from portal.ledger.schema import (
     reserved_segment,
     value_node,
 )
-from portal.ledger.yamlread import MappingNode, Node, Reader, compose_file, compose_text
+from portal.ledger.yamlread import MappingNode, Node, Reader, compose_file, compose_text, read_bounded
+from portal.memo import Memo
 from portal.problems import LedgerError, Problem, Problems
 
 #: What a department's page name may not contain: space, path and URL punctuation, the characters Windows
@@ -68,18 +72,19 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(cfg: PortalConfig, sources: Mapping[str, bytes] | None = None) -> Loaded:
+def load(cfg: PortalConfig, sources: Mapping[str, bytes] | None = None, memo: Memo | None = None) -> Loaded:
     """Read the registry and every ledger named in the settings; raise LedgerError on any error.
 
     ``sources`` gives the files as they stood in a past commit (a monthly snapshot): each ledger is read
     from it, and a ledger it lacks did not exist then and is left out; the registry is read from it when
-    it has one, else from the project.
+    it has one, else from the project. With a ``memo`` (`mkdocs serve`), a top-level section whose lines the
+    last load read alike is taken from it (:mod:`portal.ledger.reread`).
     """
     with collector_paused():
-        return _load(cfg, sources)
+        return _load(cfg, sources, memo)
 
 
-def load_apart(cfg: PortalConfig) -> Loaded:
+def load_apart(cfg: PortalConfig, memo: Memo | None = None) -> Loaded:
     """:func:`load` in a child process when this one may fork (POSIX, a single thread), else here.
 
     The same ledger, warnings and LedgerError, but the YAML node graph (a million small objects for 10,000 tasks,
@@ -87,8 +92,9 @@ def load_apart(cfg: PortalConfig) -> Loaded:
     among its freed remains, which stay this process's memory to the end of the build (about 160 MiB). The child
     hands the ledger over pickled, through a pipe between the two processes only.
     """
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return load(cfg)  # forking a process with other threads (mkdocs serve) could deadlock the child
+    if memo is not None or not hasattr(os, "fork") or threading.active_count() > 1:
+        # forking a process with other threads (mkdocs serve) could deadlock the child; a memo lives here
+        return load(cfg, memo=memo)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -123,8 +129,10 @@ def _load_for_parent(cfg: PortalConfig, write_end: int) -> None:
         os._exit(code)  # no atexit handlers, no flushing of the parent's buffers a second time
 
 
-def _load(cfg: PortalConfig, sources: Mapping[str, bytes] | None) -> Loaded:
+def _load(cfg: PortalConfig, sources: Mapping[str, bytes] | None, memo: Memo | None = None) -> Loaded:
     problems = Problems()
+    if memo is not None:
+        memo.start(())
     registry = _load_registry(cfg, problems, sources)
     plans: list[model.Plan] = []
     ids: list[tuple[str, Node, str]] = []
@@ -136,6 +144,12 @@ def _load(cfg: PortalConfig, sources: Mapping[str, bytes] | None) -> Loaded:
             if rel not in sources:
                 continue
             root = compose_text(sources[rel], reader)
+        elif memo is not None:
+            plan = _reread(cfg, rel, reader, registry, ids, names, pages, memo)
+            if plan is not None:
+                plan.path = rel
+                plans.append(plan)
+            continue
         else:
             # The path as written, joined to the project folder: cfg.path() follows symbolic links, and whether a
             # link leads out of the project is what compose_file must judge.
@@ -156,6 +170,32 @@ def _load(cfg: PortalConfig, sources: Mapping[str, bytes] | None) -> Loaded:
         raise LedgerError(problems, cfg.lang)
     as_of = cfg.as_of or today_in(plans[0].timezone if plans else "Asia/Shanghai")
     return Loaded(model.Ledger(plans, registry), as_of, problems)
+
+
+def _reread(cfg: PortalConfig, rel: str, reader: Reader, registry: model.Registry,
+            ids: list[tuple[str, Node, str]], names: list[tuple[str, Node, str]],
+            pages: list[tuple[str, Node, str]], memo: Memo) -> model.Plan | None:
+    """One ledger file read by its top-level sections, each taken from the last read when its lines are the
+    same; read whole when it cannot be cut, or when a part of it does not compose on its own."""
+    data = read_bounded(cfg.root / rel, reader, cfg.root)
+    if data is None:
+        return None
+    found = cut_text(data)
+    marks = len(reader.problems.items), len(ids), len(names), len(pages)
+    if found is not None and len(found[1].pieces) <= MAX_ITEMS:
+        cut = found[1]
+        scratch = Reader(reader.file, Problems(), reader.lang)
+        root = compose_text(cut.rest, scratch)
+        if root is not None and not scratch.problems.items:
+            try:
+                return read_plan(root, reader, registry, cfg.registry or "", cfg.as_of, ids, names, pages,
+                                 sections_of=lambda _node, ctx: read_sections(cut, ctx, memo))
+            except _Whole:  # a section that does not compose on its own: the file as a whole, from the start
+                del reader.problems.items[marks[0]:], ids[marks[1]:], names[marks[2]:], pages[marks[3]:]
+    root = compose_text(data, reader)
+    if root is None:
+        return None
+    return read_plan(root, reader, registry, cfg.registry or "", cfg.as_of, ids, names, pages)
 
 
 def load_text(text: str, file: str = "tasks.yaml", *, as_of: dt.date | None = None,
@@ -188,12 +228,14 @@ def _load_text(text: str, file: str, as_of: dt.date | None, registry: model.Regi
 def read_plan(root: Node, reader: Reader, registry: model.Registry | None, registry_file: str,
               as_of: dt.date | None, ids: list[tuple[str, Node, str]],
               names: list[tuple[str, Node, str]] | None = None,
-              pages: list[tuple[str, Node, str]] | None = None) -> model.Plan | None:
+              pages: list[tuple[str, Node, str]] | None = None,
+              sections_of: Callable[[Node, Context], Any] | None = None) -> model.Plan | None:
     """A plan from a ledger file's root node; problems go to the reader.
 
     ``ids`` gets (file, node, id) of every id read. When given, ``names`` gets every department name read
     without a registry (each becomes a page of its own), and ``pages`` (file, node, page path) of the plan id
-    and each section id ('plan' and 'plan/section'), for the checks of the site's file names.
+    and each section id ('plan' and 'plan/section'), for the checks of the site's file names. ``sections_of`` reads
+    the node of the sections (by default as a list of sections).
     """
     top = LEDGER.read(root, Context(reader))
     if top is INVALID:
@@ -205,7 +247,7 @@ def read_plan(root: Node, reader: Reader, registry: model.Registry | None, regis
     timezone = "Asia/Shanghai" if meta is INVALID else meta.get("timezone", "Asia/Shanghai")
     ctx.as_of = as_of or today_in(timezone)
     ctx.year = ctx.as_of.year if meta is INVALID else meta["year"]
-    sections = ListOf(SECTION).read(top["sections"], ctx)
+    sections = (sections_of or ListOf(SECTION).read)(top["sections"], ctx)
     ids.extend((reader.file, node, value) for node, value in ctx.ids)
     if names is not None:
         names.extend((reader.file, node, value) for node, value in ctx.names)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from portal.outputs.memo import Memo, plain_toc
+from portal.memo import Memo, plain_toc
 from portal.outputs.segment import Segmenter
 
 PLUGIN_NAMES = ("search", "material/search")

@@ -31,9 +31,9 @@ from portal.history.timeline import Entry, History
 from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS, format_date, format_month
 from portal.ledger import model
 from portal.ledger.load import department_for
+from portal.memo import Memo
 from portal.month import MonthBuild, MonthOverMonth
 from portal.outputs.markup import STATUS_ICONS, MarkdownText, icon, relative_url
-from portal.outputs.memo import Memo
 from portal.outputs.report import Report, build_report
 from portal.outputs.signals import (
     light_reasons,
@@ -280,7 +280,7 @@ class Site:
         shows that differs from page to page (its relative links), and the task or thing it shows.
 
         With ``task=``, the fragment shows nothing of the ledger but that task, its :meth:`facts` and what the key
-        names: under `mkdocs serve` it is then taken from the last build when those are unchanged (:mod:`memo`).
+        names: under `mkdocs serve` it is then taken from the last build when those are unchanged (:mod:`portal.memo`).
         """
         fragment = self._fragments.get(key)
         if fragment is None:
