@@ -94,11 +94,13 @@ def test_serve_writes_the_downloads_of_the_last_save_when_they_are_asked_for(tmp
     good = ledger.read_text(encoding="utf-8")
     title_line = next(line for line in good.splitlines() if line.startswith("            title: "))
     edited = good.replace(title_line, title_line + "（已改）", 1)
+    (project / "content" / "downloads.md").write_text("# 下载\n\n[进度台账](tasks.xlsx)\n", encoding="utf-8")
     port = free_port()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    said = (tmp_path / "serve.log").open("w", encoding="utf-8")
     server = subprocess.Popen([str(MKDOCS), "serve", "--dev-addr", f"127.0.0.1:{port}", "-f",
                                str(project / "mkdocs.yml")], cwd=project, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=said, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
         page, _ = wait_for(url + "table/", "pp-filters", 120)
@@ -124,6 +126,9 @@ def test_serve_writes_the_downloads_of_the_last_save_when_they_are_asked_for(tmp
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=20)
+        said.close()
+    log = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert log.count("网站已生成") >= 4 and "tasks.xlsx" not in log, log[-2000:]  # the page's link is no warning
     site = tmp_path / "built"
     subprocess.run([str(MKDOCS), "build", "-f", str(project / "mkdocs.yml"), "-d", str(site)], cwd=project,
                    env=env, check=True, capture_output=True)

@@ -260,6 +260,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     }
     if _serving and EXPORTS.attached:  # written when a browser asks for one
         EXPORTS.offer(config.site_dir, exports)
+        for uri in exports:  # listed, so that a hand-written page may link to one; empty until asked for
+            files.append(File.generated(config, uri, content=b""))
     else:
         for uri, make in exports.items():
             files.append(_written(config, uri, make()))
