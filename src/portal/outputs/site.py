@@ -27,12 +27,13 @@ from portal.archive.store import Record
 from portal.config import PortalConfig
 from portal.deadlines.due import DueState, part_due
 from portal.deadlines.lights import Light
-from portal.history.changes import Change, describe
+from portal.history.changes import describe
 from portal.history.timeline import Entry, History
 from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS, format_date, format_month
 from portal.ledger import model
 from portal.ledger.load import department_for
 from portal.month import MonthBuild, MonthOverMonth
+from portal.outputs.changelog import Said, Telling
 from portal.outputs.markup import STATUS_ICONS, MarkdownText, icon, relative_url
 from portal.outputs.report import Report, build_report
 from portal.outputs.signals import (
@@ -137,8 +138,9 @@ class Site:
         self.month = month  # set when building a month's snapshot
         self.archive = archive or []  # published snapshots (records), for the live portal's archive page
         self.history = history or History()
-        self.task_history = self.history.by_task()
         self.lang = cfg.lang
+        self.telling = Telling(self.history, self.lang, self.commit_url)  # each commit and change worded once
+        self.task_history = self.telling.by_task()
         self.L = LABELS[self.lang]
         self.pages: dict[str, PageSpec] = {}
         self._dept_keys: dict[str, str] = {}  # department name as written -> key of its page
@@ -416,13 +418,9 @@ class Site:
             return ""
         return self.cfg.commit_url.format(repo_url=self.cfg.repo_url.rstrip("/"), sha=sha)
 
-    def grouped_changes(self, entry: Entry) -> list[tuple[str, str, list[Change]]]:
-        """An entry's changes by task: (task id, '（5）title', changes)."""
-        out: dict[str, tuple[str, str, list[Change]]] = {}
-        for change in entry.changes:
-            title = f"{change.number}{change.title}"
-            out.setdefault(change.task, (change.task, title, []))[2].append(change)
-        return list(out.values())
+    def grouped_changes(self, entry: Entry) -> list[tuple[str, str, list[Said]]]:
+        """An entry's changes by task: (task id, '（5）title', changes with their words)."""
+        return self.telling.told(entry).groups
 
     def progress_chart(self, width: int = 600, height: int = 180) -> dict[str, object] | None:
         """Polylines of done, in progress and overdue over the history's points, in SVG user units."""
