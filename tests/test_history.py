@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -169,6 +170,59 @@ def test_second_read_parses_nothing_and_one_commit_parses_one_task(scripted: Rep
     h = history_of(repo)
     assert len(calls) == 1 and "健全工作机制" in calls[0]  # one changed task, one parse
     assert words(h)[-1] == ("机制健全", "t3", "状态：进行中 → 已完成")
+
+
+def _commit_one_change(repo: Repo) -> None:
+    text = (repo.path / "ledger.yaml").read_text(encoding="utf-8")
+    repo.write(text.replace("title: 健全工作机制\n        deadline: 年底前\n        status: 进行中",
+                            "title: 健全工作机制\n        deadline: 年底前\n        status: 已完成"), "ledger.yaml")
+    repo.commit("机制健全", "2020-08-20T10:00:00+08:00", "孙八", "ledger.yaml")
+
+
+def _whole_cuts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The lengths of the texts cut whole (without an earlier version's cut to take up) from now on."""
+    whole: list[int] = []
+    real = versions.cut
+
+    def spy(data: bytes, base: versions.Cut | None = None) -> versions.Cut:
+        if base is None:
+            whole.append(len(data))
+        return real(data, base)
+
+    monkeypatch.setattr(versions, "cut", spy)
+    return whole
+
+
+def _told(history: History) -> list[object]:
+    return [words(history), [(e.commit.sha, e.file) for e in history.entries], history.points,
+            history.postponements(), [s.commit.sha for s in history.skipped]]
+
+
+@pytest.mark.parametrize("damage", [False, True])
+def test_one_new_commit_takes_up_the_version_the_last_build_kept(scripted: Repo, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch, damage: bool) -> None:
+    repo = Repo.__new__(Repo)
+    repo.path = tmp_path / "clone"
+    shutil.copytree(scripted.path, repo.path)
+    shutil.rmtree(repo.path / ".cache", ignore_errors=True)
+    history_of(repo)  # cold: every version read, the last one's cut and state kept
+    db_path = repo.path / ".cache" / "portal" / "history.sqlite"
+    with sqlite3.connect(db_path) as db:
+        (key, text), = db.execute("SELECT key, value FROM kv WHERE key LIKE 'k%'").fetchall()
+        if damage:  # a kept cut that does not fit the text: read the parent whole, as without it
+            kept = json.loads(text)
+            kept["segments"][0][0] += 1
+            db.execute("UPDATE kv SET value = ? WHERE key = ?", (json.dumps(kept, ensure_ascii=False), key))
+    db.close()
+    _commit_one_change(repo)
+    whole = _whole_cuts(monkeypatch)
+    warm = history_of(repo)
+    assert len(whole) == (1 if damage else 0)  # the parent taken up, the new version cut from it
+    monkeypatch.undo()
+    shutil.rmtree(repo.path / ".cache")
+    cold = history_of(repo)
+    assert _told(warm) == _told(cold)
+    assert words(warm)[-1] == ("机制健全", "t3", "状态：进行中 → 已完成")
 
 
 def test_progress_points_by_month(scripted: Repo) -> None:
