@@ -350,3 +350,18 @@ def test_warm_history_build_is_byte_identical_to_a_cold_one(scripted: Repo, tmp_
     # the changelog only repeats what the cards say: search leaves it out
     index = json.loads((warm.site / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert index["docs"] and not any(doc["location"].startswith("changelog/") for doc in index["docs"])
+
+
+def test_a_plan_in_another_time_zone_dates_its_history_there(tmp_path: Path) -> None:
+    """The build reads the history while the ledger is read, in the usual time zone; a plan that names another one
+    has it read again in its own (commit times, months, chart)."""
+    repo = Repo(tmp_path / "repo", REGISTRY)
+    text = ledger("食品安全协调科", task("t1", "制定学习计划")).replace("  year: 2020\n",
+                                                                       "  year: 2020\n  timezone: Europe/London\n")
+    repo.write(text)
+    repo.commit("建立台账", "2020-04-01T02:30:00+08:00", "张三", "tasks.yaml")  # 31 March, 19:30 in London
+    build = run_build(repo.path, tmp_path / "site")
+    assert build.returncode == 0, build.stderr
+    changelog = build.page("changelog/index.html")
+    assert '<time datetime="2020-03-31T19:30:00+01:00">2020-03-31 19:30</time>' in changelog
+    assert 'id="m2020-03"' in changelog and 'id="m2020-04"' not in changelog

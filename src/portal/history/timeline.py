@@ -31,6 +31,7 @@ from portal.ledger.model import Task
 from portal.survey import count_at
 
 CACHE_VERSION = 1  # bump when the cached data changes shape
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # a plan's, unless it says another
 WEEKLY_SPAN_DAYS = 120  # a shorter history is charted week by week, a longer one month by month
 
 
@@ -85,7 +86,7 @@ class History:
     failed: str = ""
     points: list[Point] = field(default_factory=list)
     granularity: str = "month"
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
 
     def by_task(self) -> dict[str, list[tuple[Entry, Change]]]:
         """Each task's changes, newest first."""
