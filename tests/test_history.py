@@ -17,6 +17,7 @@ from portal.config import read_config
 from portal.history import versions
 from portal.history.changes import describe
 from portal.history.timeline import History, load_history
+from portal.outputs.changelog import Telling
 
 REGISTRY = """\
 departments:
@@ -365,3 +366,22 @@ def test_a_plan_in_another_time_zone_dates_its_history_there(tmp_path: Path) -> 
     changelog = build.page("changelog/index.html")
     assert '<time datetime="2020-03-31T19:30:00+01:00">2020-03-31 19:30</time>' in changelog
     assert 'id="m2020-03"' in changelog and 'id="m2020-04"' not in changelog
+
+
+def test_told_once_as_describe_words_each_change(scripted: Repo) -> None:
+    """The changelog's, the cards' and the feed's words and stamps are made once per build (outputs/changelog.py):
+    each change as describe words it, in both languages; each task's changes newest first, as History.by_task."""
+    h = history_of(scripted)
+    assert h.entries
+    for lang in ("zh", "en"):
+        telling = Telling(h, lang, lambda sha: f"https://git.example/c/{sha}")
+        told = [telling.told(e) for e in h.entries]
+        assert [s.text for t in told for s in t.said] == [describe(c, lang) for e in h.entries for c in e.changes]
+        by_task = telling.by_task()
+        assert {task: [said.change for _, said in rows] for task, rows in by_task.items()} == {
+            task: [change for _, change in rows] for task, rows in h.by_task().items()}
+        stamp = told[0].stamp
+        assert (stamp.iso, stamp.minute, stamp.sha, stamp.url) == (
+            "2020-03-02T10:00:00+08:00", "2020-03-02 10:00", h.entries[0].commit.sha[:8],
+            f"https://git.example/c/{h.entries[0].commit.sha}")
+        assert [month for month, _ in telling.by_month()] == [month for month, _ in h.by_month()]

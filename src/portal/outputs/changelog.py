@@ -27,20 +27,14 @@ class Stamp:
     url: str  # '' without a repository link
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Said:
-    """A change with its words."""
+    """A change with its words; its kind and whether it postponed, as the templates ask for them on every row."""
 
     change: Change
     text: str
-
-    @property
-    def kind(self) -> str:
-        return self.change.kind
-
-    @property
-    def postponed(self) -> bool:
-        return self.change.postponed
+    kind: str
+    postponed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +53,9 @@ class Telling:
     def __init__(self, history: History, lang: str, commit_url: Callable[[str], str]) -> None:
         self.history = history
         self._told: dict[int, Told] = {}  # id(entry) -> its telling; the history keeps the entries alive
+        words = Words(lang)
         for entry in history.entries:
-            self._told[id(entry)] = tell(entry, history, lang, commit_url)
+            self._told[id(entry)] = tell(entry, history, words, commit_url)
 
     def told(self, entry: Entry) -> Told:
         return self._told[id(entry)]
@@ -79,13 +74,33 @@ class Telling:
         return out
 
 
-def tell(entry: Entry, history: History, lang: str, commit_url: Callable[[str], str]) -> Told:
-    """One entry's stamp and its changes, worded and grouped by task."""
+class Words:
+    """:func:`describe` in one language, each change of plain values (a status, a percentage: most of them) worded
+    once however many tasks make it."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._said: dict[tuple[object, ...], str] = {}
+
+    def __call__(self, change: Change) -> str:
+        old, new = change.old, change.new
+        key = (change.kind, type(old), old, type(new), new, change.postponed)  # 1 and 1.0 are equal, not alike
+        try:
+            text = self._said.get(key)
+        except TypeError:  # lists and mappings (updates, deadlines): worded each time
+            return describe(change, self.lang)
+        if text is None:
+            text = self._said[key] = describe(change, self.lang)
+        return text
+
+
+def tell(entry: Entry, history: History, words: Callable[[Change], str], commit_url: Callable[[str], str]) -> Told:
+    """One entry's stamp and its changes, worded (``words``) and grouped by task."""
     commit = entry.commit
     when = history.local(commit.date)
     stamp = Stamp(when.isoformat(), when.strftime("%Y-%m-%d"), when.strftime("%Y-%m-%d %H:%M"), commit.author,
                   commit.subject, commit.sha[:8], commit_url(commit.sha))
-    said = [Said(change, describe(change, lang)) for change in entry.changes]
+    said = [Said(change, words(change), change.kind, change.postponed) for change in entry.changes]
     groups: dict[str, tuple[str, str, list[Said]]] = {}
     for one in said:
         change = one.change
