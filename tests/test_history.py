@@ -385,3 +385,26 @@ def test_told_once_as_describe_words_each_change(scripted: Repo) -> None:
             "2020-03-02T10:00:00+08:00", "2020-03-02 10:00", h.entries[0].commit.sha[:8],
             f"https://git.example/c/{h.entries[0].commit.sha}")
         assert [month for month, _ in telling.by_month()] == [month for month, _ in h.by_month()]
+
+
+OLDER_CHANGELOG = """\
+{% for entry in site.history.entries %}{% for task_id, title, changes in site.grouped_changes(entry) %}
+<p class="older">{{ local(entry.commit.date).strftime('%Y-%m-%d') }} {{ title }}：
+{%- for c in changes %}{{ describe(c) }}{% endfor %}</p>
+{% endfor %}{% endfor %}
+{% for task_id, rows in site.task_history.items() %}<p class="record">{{ task_id }} {{ rows | length }}</p>{% endfor %}
+"""
+
+
+def test_a_project_copy_of_an_older_template_still_builds(scripted: Repo, tmp_path: Path) -> None:
+    """A project's own copy of a template of the portal before its history was told once per build (changes
+    grouped as Change objects, worded with describe(); site.task_history) builds as it did."""
+    repo = Repo.__new__(Repo)
+    repo.path = tmp_path / "clone"
+    shutil.copytree(scripted.path, repo.path)
+    (repo.path / "overrides" / "portal" / "changelog.html").write_text(OLDER_CHANGELOG, encoding="utf-8")
+    build = run_build(repo.path, tmp_path / "site")
+    assert build.returncode == 0, build.stderr
+    page = build.page("changelog/index.html")
+    assert '<p class="older">2020-05-20 开展专项整治：期限：5月底前（5月31日） → 7月底前（7月31日）（延期）</p>' in page
+    assert '<p class="record">t2 ' in page

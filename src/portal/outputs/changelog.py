@@ -56,6 +56,7 @@ class Telling:
         words = Words(lang)
         for entry in history.entries:
             self._told[id(entry)] = tell(entry, history, words, commit_url)
+        self.tasks = self.by_task()  # what each card's change record shows
 
     def told(self, entry: Entry) -> Told:
         return self._told[id(entry)]

@@ -27,13 +27,13 @@ from portal.archive.store import Record
 from portal.config import PortalConfig
 from portal.deadlines.due import DueState, part_due
 from portal.deadlines.lights import Light
-from portal.history.changes import describe
+from portal.history.changes import Change, describe
 from portal.history.timeline import Entry, History
 from portal.i18n import LABELS, STATUS_LABELS, TERM_LABELS, format_date, format_month
 from portal.ledger import model
 from portal.ledger.load import department_for
 from portal.month import MonthBuild, MonthOverMonth
-from portal.outputs.changelog import Said, Telling
+from portal.outputs.changelog import Telling
 from portal.outputs.markup import STATUS_ICONS, MarkdownText, icon, relative_url
 from portal.outputs.report import Report, build_report
 from portal.outputs.signals import (
@@ -140,7 +140,6 @@ class Site:
         self.history = history or History()
         self.lang = cfg.lang
         self.telling = Telling(self.history, self.lang, self.commit_url)  # each commit and change worded once
-        self.task_history = self.telling.by_task()
         self.L = LABELS[self.lang]
         self.pages: dict[str, PageSpec] = {}
         self._dept_keys: dict[str, str] = {}  # department name as written -> key of its page
@@ -418,9 +417,17 @@ class Site:
             return ""
         return self.cfg.commit_url.format(repo_url=self.cfg.repo_url.rstrip("/"), sha=sha)
 
-    def grouped_changes(self, entry: Entry) -> list[tuple[str, str, list[Said]]]:
-        """An entry's changes by task: (task id, '（5）title', changes with their words)."""
-        return self.telling.told(entry).groups
+    @functools.cached_property
+    def task_history(self) -> dict[str, list[tuple[Entry, Change]]]:
+        """Each task's changes, newest first, for a project's own copy of an older card template (the engine's
+        shows ``telling.tasks``: the same, each change worded once)."""
+        return self.history.by_task()
+
+    def grouped_changes(self, entry: Entry) -> list[tuple[str, str, list[Change]]]:
+        """An entry's changes by task: (task id, '（5）title', changes), for a project's own copy of an older
+        changelog or feed template (the engine's show ``telling.told(entry).groups``, the changes worded)."""
+        return [(task, title, [said.change for said in said_list])
+                for task, title, said_list in self.telling.told(entry).groups]
 
     def progress_chart(self, width: int = 600, height: int = 180) -> dict[str, object] | None:
         """Polylines of done, in progress and overdue over the history's points, in SVG user units."""
