@@ -426,8 +426,11 @@ class Site:
     def grouped_changes(self, entry: Entry) -> list[tuple[str, str, list[Change]]]:
         """An entry's changes by task: (task id, '（5）title', changes), for a project's own copy of an older
         changelog or feed template (the engine's show ``telling.told(entry).groups``, the changes worded)."""
-        return [(task, title, [said.change for said in said_list])
-                for task, title, said_list in self.telling.told(entry).groups]
+        out: dict[str, tuple[str, str, list[Change]]] = {}
+        for change in entry.changes:
+            title = f"{change.number}{change.title}"
+            out.setdefault(change.task, (change.task, title, []))[2].append(change)
+        return list(out.values())
 
     def progress_chart(self, width: int = 600, height: int = 180) -> dict[str, object] | None:
         """Polylines of done, in progress and overdue over the history's points, in SVG user units."""
