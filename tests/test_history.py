@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -16,6 +17,7 @@ from portal.config import read_config
 from portal.history import versions
 from portal.history.changes import describe
 from portal.history.timeline import History, load_history
+from portal.outputs.changelog import Telling
 
 REGISTRY = """\
 departments:
@@ -171,6 +173,59 @@ def test_second_read_parses_nothing_and_one_commit_parses_one_task(scripted: Rep
     assert words(h)[-1] == ("机制健全", "t3", "状态：进行中 → 已完成")
 
 
+def _commit_one_change(repo: Repo) -> None:
+    text = (repo.path / "ledger.yaml").read_text(encoding="utf-8")
+    repo.write(text.replace("title: 健全工作机制\n        deadline: 年底前\n        status: 进行中",
+                            "title: 健全工作机制\n        deadline: 年底前\n        status: 已完成"), "ledger.yaml")
+    repo.commit("机制健全", "2020-08-20T10:00:00+08:00", "孙八", "ledger.yaml")
+
+
+def _whole_cuts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The lengths of the texts cut whole (without an earlier version's cut to take up) from now on."""
+    whole: list[int] = []
+    real = versions.cut
+
+    def spy(data: bytes, base: versions.Cut | None = None) -> versions.Cut:
+        if base is None:
+            whole.append(len(data))
+        return real(data, base)
+
+    monkeypatch.setattr(versions, "cut", spy)
+    return whole
+
+
+def _told(history: History) -> list[object]:
+    return [words(history), [(e.commit.sha, e.file) for e in history.entries], history.points,
+            history.postponements(), [s.commit.sha for s in history.skipped]]
+
+
+@pytest.mark.parametrize("damage", [False, True])
+def test_one_new_commit_takes_up_the_version_the_last_build_kept(scripted: Repo, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch, damage: bool) -> None:
+    repo = Repo.__new__(Repo)
+    repo.path = tmp_path / "clone"
+    shutil.copytree(scripted.path, repo.path)
+    shutil.rmtree(repo.path / ".cache", ignore_errors=True)
+    history_of(repo)  # cold: every version read, the last one's cut and state kept
+    db_path = repo.path / ".cache" / "portal" / "history.sqlite"
+    with sqlite3.connect(db_path) as db:
+        (key, text), = db.execute("SELECT key, value FROM kv WHERE key LIKE 'k%'").fetchall()
+        if damage:  # a kept cut that does not fit the text: read the parent whole, as without it
+            kept = json.loads(text)
+            kept["segments"][0][0] += 1
+            db.execute("UPDATE kv SET value = ? WHERE key = ?", (json.dumps(kept, ensure_ascii=False), key))
+    db.close()
+    _commit_one_change(repo)
+    whole = _whole_cuts(monkeypatch)
+    warm = history_of(repo)
+    assert len(whole) == (1 if damage else 0)  # the parent taken up, the new version cut from it
+    monkeypatch.undo()
+    shutil.rmtree(repo.path / ".cache")
+    cold = history_of(repo)
+    assert _told(warm) == _told(cold)
+    assert words(warm)[-1] == ("机制健全", "t3", "状态：进行中 → 已完成")
+
+
 def test_progress_points_by_month(scripted: Repo) -> None:
     h = history_of(scripted)
     assert h.granularity == "month"  # March to August: longer than WEEKLY_SPAN_DAYS
@@ -296,3 +351,60 @@ def test_warm_history_build_is_byte_identical_to_a_cold_one(scripted: Repo, tmp_
     # the changelog only repeats what the cards say: search leaves it out
     index = json.loads((warm.site / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert index["docs"] and not any(doc["location"].startswith("changelog/") for doc in index["docs"])
+
+
+def test_a_plan_in_another_time_zone_dates_its_history_there(tmp_path: Path) -> None:
+    """The build reads the history while the ledger is read, in the usual time zone; a plan that names another one
+    has it read again in its own (commit times, months, chart)."""
+    repo = Repo(tmp_path / "repo", REGISTRY)
+    text = ledger("食品安全协调科", task("t1", "制定学习计划")).replace("  year: 2020\n",
+                                                                       "  year: 2020\n  timezone: Europe/London\n")
+    repo.write(text)
+    repo.commit("建立台账", "2020-04-01T02:30:00+08:00", "张三", "tasks.yaml")  # 31 March, 19:30 in London
+    build = run_build(repo.path, tmp_path / "site")
+    assert build.returncode == 0, build.stderr
+    changelog = build.page("changelog/index.html")
+    assert '<time datetime="2020-03-31T19:30:00+01:00">2020-03-31 19:30</time>' in changelog
+    assert 'id="m2020-03"' in changelog and 'id="m2020-04"' not in changelog
+
+
+def test_told_once_as_describe_words_each_change(scripted: Repo) -> None:
+    """The changelog's, the cards' and the feed's words and stamps are made once per build (outputs/changelog.py):
+    each change as describe words it, in both languages; each task's changes newest first, as History.by_task."""
+    h = history_of(scripted)
+    assert h.entries
+    for lang in ("zh", "en"):
+        telling = Telling(h, lang, lambda sha: f"https://git.example/c/{sha}")
+        told = [telling.told(e) for e in h.entries]
+        assert [s.text for t in told for s in t.said] == [describe(c, lang) for e in h.entries for c in e.changes]
+        by_task = telling.by_task()
+        assert {task: [said.change for _, said in rows] for task, rows in by_task.items()} == {
+            task: [change for _, change in rows] for task, rows in h.by_task().items()}
+        stamp = told[0].stamp
+        assert (stamp.iso, stamp.minute, stamp.sha, stamp.url) == (
+            "2020-03-02T10:00:00+08:00", "2020-03-02 10:00", h.entries[0].commit.sha[:8],
+            f"https://git.example/c/{h.entries[0].commit.sha}")
+        assert [month for month, _ in telling.by_month()] == [month for month, _ in h.by_month()]
+
+
+OLDER_CHANGELOG = """\
+{% for entry in site.history.entries %}{% for task_id, title, changes in site.grouped_changes(entry) %}
+<p class="older">{{ local(entry.commit.date).strftime('%Y-%m-%d') }} {{ title }}：
+{%- for c in changes %}{{ describe(c) }}{% endfor %}</p>
+{% endfor %}{% endfor %}
+{% for task_id, rows in site.task_history.items() %}<p class="record">{{ task_id }} {{ rows | length }}</p>{% endfor %}
+"""
+
+
+def test_a_project_copy_of_an_older_template_still_builds(scripted: Repo, tmp_path: Path) -> None:
+    """A project's own copy of a template of the portal before its history was told once per build (changes
+    grouped as Change objects, worded with describe(); site.task_history) builds as it did."""
+    repo = Repo.__new__(Repo)
+    repo.path = tmp_path / "clone"
+    shutil.copytree(scripted.path, repo.path)
+    (repo.path / "overrides" / "portal" / "changelog.html").write_text(OLDER_CHANGELOG, encoding="utf-8")
+    build = run_build(repo.path, tmp_path / "site")
+    assert build.returncode == 0, build.stderr
+    page = build.page("changelog/index.html")
+    assert '<p class="older">2020-05-20 开展专项整治：期限：5月底前（5月31日） → 7月底前（7月31日）（延期）</p>' in page
+    assert '<p class="record">t2 ' in page

@@ -81,3 +81,39 @@ def test_a_child_that_fails_leaves_the_loading_to_this_process(tmp_path: Path,
     cfg = _project(tmp_path)
     monkeypatch.setattr(load_module.pickle, "dumps", lambda *a, **k: 1 / 0)  # the child cannot hand it over
     assert load_apart(cfg).ledger == load(cfg).ledger
+
+
+def test_work_meanwhile_runs_here_while_the_child_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = _project(tmp_path)
+    composed: list[int] = []
+    real = yaml.compose
+    monkeypatch.setattr(yaml, "compose", lambda *a, **k: composed.append(1) or real(*a, **k))
+    done: list[int] = []
+    apart = load_apart(cfg, lambda: done.append(load_module.os.getpid()))
+    assert done == [load_module.os.getpid()] and composed == []  # the work here, the ledger in the child
+    assert apart.ledger == load(cfg).ledger
+
+    def fails() -> None:
+        raise OSError("the work here failed")
+
+    children: list[int] = []
+    fork = load_module.os.fork
+    monkeypatch.setattr(load_module.os, "fork", lambda: children.append(fork()) or children[-1])
+    with pytest.raises(OSError, match="the work here failed"):
+        load_apart(cfg, fails)
+    assert len(children) == 1
+    with pytest.raises(ChildProcessError):  # the child was reaped all the same
+        load_module.os.waitpid(children[0], load_module.os.WNOHANG)
+
+
+def test_without_a_child_the_work_meanwhile_follows_the_ledger(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load_module.threading, "active_count", lambda: 2)  # as under mkdocs serve: no fork
+    cfg = _project(tmp_path)
+    done: list[str] = []
+    assert load_apart(cfg, lambda: done.append("history")).ledger == load(cfg).ledger
+    assert done == ["history"]
+    cfg = _project(tmp_path, LEDGER + "        status: 已完成\n        closed: 2020-13-01\n")
+    with pytest.raises(LedgerError):
+        load_apart(cfg, lambda: done.append("history"))
+    assert done == ["history"]  # a ledger with errors: no work done for a build that stops

@@ -51,7 +51,7 @@ from portal.archive.store import (
 from portal.build import Given, given
 from portal.config import PortalConfig, from_mkdocs
 from portal.history.cache import Cache
-from portal.history.timeline import History, load_history, terminal_progress
+from portal.history.timeline import DEFAULT_TIMEZONE, History, load_history, terminal_progress
 from portal.i18n import label, message
 from portal.ledger import model
 from portal.ledger.load import load_apart
@@ -106,6 +106,7 @@ class _Build:
     segmenter: Segmenter | None = field(default=None)
     search_index: Any = field(default=None)  # Material's SearchIndex, when its search plugin is on
     entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # a page's, until Material indexes it
+    history: History | None = field(default=None)  # read in on_config, in the time zone the ledger usually has
 
 
 @dataclass(slots=True)
@@ -131,12 +132,14 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     handed = given()
     _build = _broken = None
     cfg: PortalConfig | None = None
+    early: list[History] = []  # the history, read while a child process reads the ledger
     try:
         cfg = from_mkdocs(config)
         speak(cfg.lang)
         if handed is None:
             gc.unfreeze()  # what the last build (mkdocs serve) froze may be collected again
-            loaded = load_apart(cfg, LEDGER_MEMO if _serving else None)
+            loaded = load_apart(cfg, lambda: early.append(_read_history(cfg, DEFAULT_TIMEZONE)),
+                                LEDGER_MEMO if _serving else None)
             # The ledger lives to the end of the build and has no cycles: out of the collector's sight, each full
             # collection of the pages and exports no longer walks its half a million objects (10,000 tasks).
             gc.freeze()
@@ -164,6 +167,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         list_installed_once(config.theme)
     # jieba learns the ledger's terms when the search index first segments a run it has not cached (on_files)
     _build = _Build(cfg, ledger, as_of, handed, config.nav is not None, ledger_terms(ledger))
+    _build.history = early[0] if early else None
     return config
 
 
@@ -232,7 +236,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     if state.given is not None:
         history, surveyed, month, archive = state.given.history, state.given.survey, state.given.month, []
     else:
-        history = _history(cfg, state.ledger)
+        history = _history(cfg, state.ledger, state.history)
         month, archive = None, _published(cfg)
         surveyed = survey(state.ledger, state.as_of, Rules.of(cfg), history.postponements(), history.moves(),
                           past_flags(archive))
@@ -356,9 +360,15 @@ def _refuse_links_out(files: Files, cfg: PortalConfig) -> None:
                                                          "target": printable(str(target))}))
 
 
-def _history(cfg: PortalConfig, ledger: model.Ledger) -> History:
-    timezone = ledger.plans[0].timezone if ledger.plans else "Asia/Shanghai"
-    history = load_history(cfg, timezone, terminal_progress(label(cfg.lang, "reading_history")))
+def _read_history(cfg: PortalConfig, timezone: str) -> History:
+    return load_history(cfg, timezone, terminal_progress(label(cfg.lang, "reading_history")))
+
+
+def _history(cfg: PortalConfig, ledger: model.Ledger, early: History | None) -> History:
+    """The history in the plan's time zone (read again, from the cache, when the early read guessed another one),
+    its problems logged."""
+    timezone = ledger.plans[0].timezone if ledger.plans else DEFAULT_TIMEZONE
+    history = early if early is not None and early.timezone == timezone else _read_history(cfg, timezone)
     if history.shallow:
         log.info("portal: shallow clone, the changelog shows only the history fetched; set GIT_DEPTH: 0")
     for skipped in history.skipped:

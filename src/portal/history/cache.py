@@ -40,6 +40,7 @@ LOCK_WAIT = 10.0  # seconds a build waits for another one to finish with the cac
 BUSY_TIMEOUT = 2.0  # seconds sqlite waits for a lock held by another program
 COMMIT_EVERY = 256  # values written between commits, at most ...
 COMMIT_SECONDS = 1.0  # ... or seconds
+GET_MANY = 500  # keys a query of get_many asks for (sqlite allows 999 parameters before 3.32)
 KV_COLUMNS = [("key", "TEXT", 1), ("value", "TEXT", 0)]  # name, type, part of the primary key
 
 log = logging.getLogger("mkdocs.hooks.portal")
@@ -91,6 +92,27 @@ class Cache:
         if value is not None:
             self._mem[key] = value
         return value
+
+    def get_many(self, keys: list[str]) -> dict[str, Any]:
+        """The values of those of ``keys`` that have one, read a few hundred a query (one query each costs more
+        than the value when thousands are read)."""
+        out = {key: self._mem[key] for key in keys if key in self._mem}
+        todo = [key for key in keys if key not in out]
+        if self._db is None:
+            return out
+        try:
+            for start in range(0, len(todo), GET_MANY):
+                part = todo[start:start + GET_MANY]
+                query = f"SELECT key, value FROM kv WHERE key IN ({','.join('?' * len(part))})"
+                for key, text in self._db.execute(query, part).fetchall():
+                    value = json.loads(text)
+                    if value is not None:
+                        out[key] = self._mem[key] = value
+        except sqlite3.DatabaseError as err:
+            self._failed(err)
+        except (ValueError, TypeError) as err:  # a value that is not JSON: the file was damaged
+            self._set_aside_now(f"{type(err).__name__}: {err}")
+        return out
 
     def put(self, key: str, value: Any) -> None:
         self._mem[key] = value

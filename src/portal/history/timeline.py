@@ -8,6 +8,7 @@ rebuild reads one new version and looks up the rest.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from bisect import bisect_right
@@ -15,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from portal.config import PortalConfig
@@ -29,6 +31,7 @@ from portal.ledger.model import Task
 from portal.survey import count_at
 
 CACHE_VERSION = 1  # bump when the cached data changes shape
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # a plan's, unless it says another
 WEEKLY_SPAN_DAYS = 120  # a shorter history is charted week by week, a longer one month by month
 
 
@@ -83,7 +86,7 @@ class History:
     failed: str = ""
     points: list[Point] = field(default_factory=list)
     granularity: str = "month"
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
 
     def by_task(self) -> dict[str, list[tuple[Entry, Change]]]:
         """Each task's changes, newest first."""
@@ -166,23 +169,51 @@ class _Walker:
         self.done = 0
         self.granularity = "month"
         self._tasks: dict[str, Task] = {}
+        self._kept: dict[str, Any] | None = None  # what the last build kept of the file walked (None: not looked up)
+        self._kept_key = ""
+        self._read_last: str | None = None  # the blob the reader read last in this walk, if any
 
     def state(self, blob: str | None, file: str) -> LedgerState | None:
         """The state of a blob (None: no file); VersionError when it does not parse."""
         if blob not in self._states:
             if len(self._states) > 64:  # only recent versions are asked for again
                 self._states = {None: None}
+            self._read_last = None  # until it reads
             self._states[blob] = self.reader.read_bytes(self.blobs.read(blob), file)  # type: ignore[arg-type]
+            self._read_last = blob
         return self._states[blob]
+
+    def _take_up(self, blob: str | None, file: str) -> None:
+        """The state of the version the last build read last, from what it kept (``_keep``) instead of reading
+        it whole: after one new commit, its parent is that version and only the new text is cut and read."""
+        if blob is None or blob in self._states or not self._kept or self._kept.get("blob") != blob:
+            return
+        try:
+            state = self.reader.take_up(self.blobs.read(blob), self._kept, file)
+        except GitError:
+            return  # read (and reported) as any version
+        if state is not None:
+            self._states[blob] = state
+            self._read_last = blob
+
+    def _keep(self, last_good: str | None) -> None:
+        """Keep the cut and state of the file's last version when it was the last text read and is new."""
+        if last_good is None or self._read_last != last_good or (self._kept or {}).get("blob") == last_good:
+            return
+        kept = self.reader.keep()
+        if kept is not None:
+            self.cache.put(self._kept_key, {"blob": last_good, **kept})
 
     def walk(self, file: str, versions: list[FileVersion], progress: Progress | None, todo: int) -> None:
         last_good: str | None = None  # blob of the last version that parsed
-        for version in versions:
+        self._kept, self._kept_key, self._read_last = None, f"k{CACHE_VERSION}:{file}", None
+        keys = [f"v{CACHE_VERSION}:{version.commit.sha}:{version.blob}" for version in versions]
+        known = self.cache.get_many(keys)
+        for version, key in zip(versions, keys, strict=True):
             self.done += 1
             if progress:
                 progress(self.done, todo)
-            key = f"v{CACHE_VERSION}:{version.commit.sha}:{version.blob}"
-            cached = self.cache.get(key)
+            cached = known.get(key)
             if cached is None:
                 try:
                     cached, exact = self._changes(version, last_good)
@@ -196,12 +227,22 @@ class _Walker:
                 continue
             self.history.entries.append(Entry(version.commit, file, [Change.from_json(c) for c in cached["changes"]]))
             last_good = version.blob
+        self._keep(last_good)
         self.cache.commit()
 
     def _changes(self, version: FileVersion, last_good: str | None) -> tuple[dict[str, object], bool]:
         """The version's changes, and whether they are exact (every parent read); GitError when the version
         itself cannot be read."""
         file = version.path  # messages name the file as it was called in that commit
+        if self._kept is None:  # looked up once a version is to be read, not when every one is cached
+            kept = self.cache.get(self._kept_key)
+            self._kept = kept if isinstance(kept, dict) else {}
+        for parent in version.parent_blobs:
+            self._take_up(parent, file)
+            # the parents read before the version, so that its text is cut taking up theirs and the version is the
+            # text read last (``_keep``); a parent that fails fails again below, where it is handled
+            with contextlib.suppress(VersionError, GitError):
+                self.state(parent, file)
         try:
             new = self.state(version.blob, file)
         except VersionError as err:

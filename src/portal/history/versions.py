@@ -338,6 +338,59 @@ class StateReader:
         self._last = (skeleton_key, state)
         return state
 
+    def keep(self) -> dict[str, Any] | None:
+        """How the text read last was cut and read, as small JSON data for :meth:`take_up` in a later process
+        (each segment's length, id, indent, open lists, cache key and task with its digest); None when that text
+        was not read by chunks."""
+        if self._cut is None or self._last is None:
+            return None
+        skeleton_key, state = self._last
+        tasks = state.tasks
+        return {"skeleton": skeleton_key, "year": state.year,
+                "segments": [[len(s.text), s.name, s.indent, s.stack, s.key, s.year, s.task,
+                              tasks[s.task].digest if s.task in tasks else ""] for s in self._cut.segments]}
+
+    def take_up(self, data: bytes, kept: dict[str, Any], file: str) -> LedgerState | None:
+        """The state of ``data`` (a version as git keeps it) from what :meth:`keep` gave after reading it, made
+        the text read last so that the next text is cut taking it up: no cut, hash or digest of the whole text,
+        the chunks' data read from the cache in a few queries. None when ``kept`` does not fit the text or the
+        cache does not have every chunk (then the text is read as any other)."""
+        data = data.removeprefix(BOM)
+        try:
+            segments, known, pos = [], {}, 0
+            skeleton_key, year = kept["skeleton"], kept["year"]
+            for size, name, indent, stack, key, key_year, task, task_digest in kept["segments"]:
+                segment = _segment(data[pos:pos + size], None if name is None else name.encode("utf-8"), indent,
+                                   tuple((column, kind) for column, kind in stack))
+                segment.key, segment.year, segment.task = key, key_year, task
+                segments.append(segment)
+                pos += size
+                if name is not None:
+                    known[task] = (key, task_digest)
+        except (KeyError, TypeError, ValueError):  # not what keep() wrote
+            return None
+        now = _made(data, segments, segments, [])
+        if pos != len(data) or skeleton_key != "s:" + hashlib.sha1(now.skeleton).hexdigest():
+            return None
+        try:
+            skeleton = self._cached(skeleton_key, lambda: _parse_skeleton(now.skeleton.decode("utf-8"), file))
+        except VersionError:
+            return None
+        own = self.cache.get_many([key for key, _ in known.values()])
+        for task, (key, task_digest) in known.items():
+            fields = own.get(key)
+            if (fields is None or "error" in fields or fields.get("id") != task or task not in skeleton["inherited"]
+                    or skeleton["year"] != year):
+                return None
+            # what _memo makes of the chunk, its digest as it was worked out when the text was read
+            self._states.setdefault((key, skeleton_key), TaskState(
+                task, _effective(fields, skeleton["inherited"][task]), task_digest))
+        state = self._assemble(now.chunks, skeleton, skeleton_key, file)
+        if state is None:
+            return None
+        self._cut, self._last = now, (skeleton_key, state)
+        return state
+
     def _own(self, chunks: list[Segment], skeleton: dict[str, Any], skeleton_key: str,
              file: str) -> dict[str, tuple[str, dict[str, Any] | None]]:
         """Each chunk's task id, with its cache key and, unless its state is known, its data."""

@@ -84,26 +84,38 @@ def load(cfg: PortalConfig, sources: Mapping[str, bytes] | None = None, memo: Me
         return _load(cfg, sources, memo)
 
 
-def load_apart(cfg: PortalConfig, memo: Memo | None = None) -> Loaded:
+def load_apart(cfg: PortalConfig, meanwhile: Callable[[], object] | None = None,
+               memo: Memo | None = None) -> Loaded:
     """:func:`load` in a child process when this one may fork (POSIX, a single thread), else here.
 
     The same ledger, warnings and LedgerError, but the YAML node graph (a million small objects for 10,000 tasks,
     three times the ledger it becomes) is made and dropped in the child: made here, the ledger's own objects sit
     among its freed remains, which stay this process's memory to the end of the build (about 160 MiB). The child
     hands the ledger over pickled, through a pipe between the two processes only.
+
+    ``meanwhile`` is work of this process that does not need the ledger (the build reads the git history): it
+    runs while the child reads, on another core; without a child, once the ledger is read here (not at all when
+    it has errors). With a ``memo`` (`mkdocs serve`), the ledger is read here, again only where it changed.
     """
     if memo is not None or not hasattr(os, "fork") or threading.active_count() > 1:
         # forking a process with other threads (mkdocs serve) could deadlock the child; a memo lives here
-        return load(cfg, memo=memo)
+        loaded = load(cfg, memo=memo)
+        if meanwhile is not None:
+            meanwhile()
+        return loaded
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
         _load_for_parent(cfg, write_end)  # never returns
     os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
+    try:
+        if meanwhile is not None:
+            meanwhile()
+    finally:  # the child is heard out and reaped even when the work here failed
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0 or not data:
         return load(cfg)  # the child failed: load here, where a fault shows as itself
     handed = pickle.loads(data)  # written by this program's own child, through its own pipe

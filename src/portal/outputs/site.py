@@ -33,6 +33,7 @@ from portal.ledger import model
 from portal.ledger.load import department_for
 from portal.memo import Memo
 from portal.month import MonthBuild, MonthOverMonth
+from portal.outputs.changelog import Telling
 from portal.outputs.markup import STATUS_ICONS, MarkdownText, icon, relative_url
 from portal.outputs.report import Report, build_report
 from portal.outputs.signals import (
@@ -138,8 +139,8 @@ class Site:
         self.month = month  # set when building a month's snapshot
         self.archive = archive or []  # published snapshots (records), for the live portal's archive page
         self.history = history or History()
-        self.task_history = self.history.by_task()
         self.lang = cfg.lang
+        self.telling = Telling(self.history, self.lang, self.commit_url)  # each commit and change worded once
         self.L = LABELS[self.lang]
         self.pages: dict[str, PageSpec] = {}
         self._dept_keys: dict[str, str] = {}  # department name as written -> key of its page
@@ -307,7 +308,7 @@ class Site:
         if facts is None:
             survey, tid = self.survey, task.id
             facts = (task, survey.states.get(tid), survey.lights.get(tid), survey.periods.get(tid),
-                     survey.moves.get(tid), survey.postponements.get(tid), self.task_history.get(tid),
+                     survey.moves.get(tid), survey.postponements.get(tid), self.telling.tasks.get(tid),
                      self.task_page.get(tid))
             if self.memo is not None:  # the last build's equal facts: each of the task's fragments compares at once
                 facts = self.memo.recall(("facts", tid), facts, lambda: facts)
@@ -473,8 +474,15 @@ class Site:
             return ""
         return self.cfg.commit_url.format(repo_url=self.cfg.repo_url.rstrip("/"), sha=sha)
 
+    @functools.cached_property
+    def task_history(self) -> dict[str, list[tuple[Entry, Change]]]:
+        """Each task's changes, newest first, for a project's own copy of an older card template (the engine's
+        shows ``telling.tasks``: the same, each change worded once)."""
+        return self.history.by_task()
+
     def grouped_changes(self, entry: Entry) -> list[tuple[str, str, list[Change]]]:
-        """An entry's changes by task: (task id, '（5）title', changes)."""
+        """An entry's changes by task: (task id, '（5）title', changes), for a project's own copy of an older
+        changelog or feed template (the engine's show ``telling.told(entry).groups``, the changes worded)."""
         out: dict[str, tuple[str, str, list[Change]]] = {}
         for change in entry.changes:
             title = f"{change.number}{change.title}"
