@@ -34,6 +34,7 @@ from portal.outputs.search import (
     HIDDEN_OPEN,
     TAG_RE,
     TOKEN_SPLIT_RE,
+    card_spans,
     indexed_text,
     ledger_terms,
     page_entries,
@@ -470,3 +471,13 @@ def test_materials_search_strips_its_marks_only_from_pages_that_have_them() -> N
     assert outcome[0] == outcome[1]
     assert "data-search-exclude" not in outcome[1][0][0] and outcome[1][0][1] == plain_html
     assert outcome[1][1] and all("表" not in entry["text"] for entry in outcome[1][1])
+
+
+def test_cards_are_found_where_they_start_and_end() -> None:
+    page = ('<p>intro</p><article class="pp-cards">not a card</article>'
+            '<article class="pp-card pp-card--done" data-task="a"><h2 id="a">甲</h2><p>一</p></article>'
+            '<article class="pp-card"><h2 id="b">乙</h2></article><article class="pp-card x">unclosed')
+    spans = list(card_spans(page))
+    assert [page[a:b] for a, b in spans] == [
+        '<article class="pp-card pp-card--done" data-task="a"><h2 id="a">甲</h2><p>一</p></article>',
+        '<article class="pp-card"><h2 id="b">乙</h2></article>']
