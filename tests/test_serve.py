@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from conftest import FIGURES, copy_project
 
@@ -28,6 +29,16 @@ def fetch(url: str) -> str:
             return response.read().decode("utf-8")
     except OSError:
         return ""
+
+
+def stop(server: subprocess.Popen[Any]) -> None:
+    """Stop `mkdocs serve` as Ctrl-C would, and for good if it does not stop."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=20)
 
 
 def wait_for(url: str, needle: str, seconds: float) -> tuple[str, float]:
@@ -69,12 +80,7 @@ def test_serve_shows_ledger_errors_in_the_browser_and_recovers(tmp_path: Path) -
         assert "台账有错误" in page and took < 10, took
         FIGURES.append(f"serve: a fix shown in {recovered:.1f} s, a new error in {took:.1f} s")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
+        stop(server)
 
 
 def fetch_bytes(url: str) -> bytes | None:
@@ -120,12 +126,7 @@ def test_serve_writes_the_downloads_of_the_last_save_when_they_are_asked_for(tmp
         page, _ = wait_for(url + "table/", "pp-filters", 60)
         again = fetch_bytes(url + "tasks.xlsx")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
+        stop(server)
         said.close()
     log = (tmp_path / "serve.log").read_text(encoding="utf-8")
     assert log.count("网站已生成") >= 4 and "tasks.xlsx" not in log, log[-2000:]  # the page's link is no warning
