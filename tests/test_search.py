@@ -100,6 +100,22 @@ def test_inner_words_are_every_dictionary_word_inside_the_run(terms: list[str]) 
         assert ("器械" in seg.inner(run).split(ZWSP)) == ("器械" in run)
 
 
+def in_a_fresh_process(cache: Path, terms: list[str], texts: list[str], answer: str) -> Any:
+    """``answer`` (an expression of ``seg``, ``texts`` and ``jieba``) worked out in a new Python process by a segmenter
+    with the cache folder ``cache``: what a build's own process would see, with nothing this one has loaded."""
+    script = (
+        "import json, sys, jieba\n"
+        "from pathlib import Path\n"
+        "from portal.outputs.segment import HAN_SCRIPT_RE, Segmenter\n"
+        "terms, texts = json.loads(sys.stdin.read())\n"
+        f"seg = Segmenter(terms, Path({str(cache)!r}))\n"
+        f"print(json.dumps({answer}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], input=json.dumps([terms, texts]), capture_output=True,
+                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    return json.loads(proc.stdout)
+
+
 def test_cache_on_disk_answers_without_loading_jieba(terms: list[str], tmp_path: Path) -> None:
     seg = Segmenter(terms, tmp_path)
     texts = sample_texts()[:40]
@@ -110,18 +126,8 @@ def test_cache_on_disk_answers_without_loading_jieba(terms: list[str], tmp_path:
     again = Segmenter(terms, tmp_path)
     assert [again.segment(t) for t in texts] == first and again.misses == 0
     # In a fresh process, a warm cache does not even load jieba's dictionary.
-    script = (
-        "import json, sys, jieba\n"
-        "from pathlib import Path\n"
-        "from portal.outputs.segment import Segmenter\n"
-        "terms, texts = json.loads(sys.stdin.read())\n"
-        f"seg = Segmenter(terms, Path({str(tmp_path)!r}))\n"
-        "out = [seg.segment(t) for t in texts]\n"
-        "print(json.dumps([out, seg.misses, jieba.dt.initialized]))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", script], input=json.dumps([terms, texts]), capture_output=True,
-                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
-    out, misses, initialized = json.loads(proc.stdout)
+    out, misses, initialized = in_a_fresh_process(
+        tmp_path, terms, texts, "[[seg.segment(t) for t in texts], seg.misses, jieba.dt.initialized]")
     assert out == first and misses == 0 and initialized is False
 
 
@@ -135,18 +141,9 @@ def test_new_runs_are_cut_from_the_dictionary_on_disk_without_loading_it(terms: 
     assert (tmp_path / DICTIONARY_FILE).is_file()
     texts = sample_texts()
     expected = [ZWSP.join(jieba.cut(run)) for text in texts for run in HAN_SCRIPT_RE.findall(text)]
-    script = (
-        "import json, sys, jieba\n"
-        "from pathlib import Path\n"
-        "from portal.outputs.segment import HAN_SCRIPT_RE, Segmenter\n"
-        "terms, texts = json.loads(sys.stdin.read())\n"
-        f"seg = Segmenter(terms, Path({str(tmp_path)!r}))\n"
-        "out = [seg.cut(run) for text in texts for run in HAN_SCRIPT_RE.findall(text)]\n"
-        "print(json.dumps([out, seg.misses, seg.whole, seg.tokenizer.FREQ.lookups, jieba.dt.initialized]))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", script], input=json.dumps([terms, texts]), capture_output=True,
-                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
-    out, misses, whole, lookups, initialized = json.loads(proc.stdout)
+    out, misses, whole, lookups, initialized = in_a_fresh_process(
+        tmp_path, terms, texts, "[[seg.cut(run) for text in texts for run in HAN_SCRIPT_RE.findall(text)], seg.misses,"
+        " seg.whole, seg.tokenizer.FREQ.lookups, jieba.dt.initialized]")
     assert out == expected
     assert misses > 100 and 0 < lookups < LOOKUP_BUDGET and whole is False and initialized is False
 
