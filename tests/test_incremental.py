@@ -31,6 +31,7 @@ import synth
 from portal import mkdocs_hooks
 from portal.config import read_config
 from portal.ledger.load import load
+from portal.memo import plain_meta
 from portal.outputs.site import Site
 from portal.serving import PAGES_MEMO, SAVE_POLL, THEME_CODE, THEME_PAGES, keep_compiled, poll_sooner
 from portal.survey import Rules, survey
@@ -338,3 +339,13 @@ def test_a_department_row_rendered_once_is_the_row_every_department_page_would_r
         alone = Site(surveyed, cfg, REPO / "overrides" / "portal")
         assert page(shared, key) == page(alone, key), key
     assert shared._fragments  # the rows were kept
+
+
+def test_front_matter_that_has_no_plain_form_is_made_anew_not_a_failure() -> None:
+    """Keys of mixed kinds (YAML's `1:` beside `title:`) cannot be sorted: such a page is not kept between rebuilds."""
+    loop: dict[str, object] = {"title": "页面"}
+    loop["self"] = loop
+    meta = {"title": "页面", "search": {"boost": 2}}
+    assert plain_meta(meta) == plain_meta(dict(reversed(meta.items())))
+    assert plain_meta({1: "一", "title": "页面"}) is None
+    assert plain_meta(loop) is None

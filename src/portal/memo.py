@@ -12,6 +12,7 @@ Nothing is kept on disk: a memo lives as long as the `mkdocs serve` process, and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -57,3 +58,12 @@ class Memo:
 def plain_toc(toc: Any) -> tuple[Any, ...]:
     """A page's table of contents (MkDocs' anchor links) as plain values, to compare two builds' pages."""
     return tuple((a.title, a.id, a.level, plain_toc(a.children)) for a in toc)
+
+
+def plain_meta(meta: Any) -> str | None:
+    """A page's front matter as one plain value, to compare two builds' pages; None when it has none (keys of
+    mixed kinds, a value that refers to itself): such a page is made anew each time."""
+    try:
+        return json.dumps(meta, sort_keys=True, default=repr)
+    except (TypeError, ValueError):
+        return None

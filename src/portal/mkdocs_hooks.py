@@ -56,6 +56,7 @@ from portal.i18n import label, message
 from portal.ledger import model
 from portal.ledger.load import collector_paused, load_apart
 from portal.logs import speak
+from portal.memo import plain_meta
 from portal.outputs.errors import error_page
 from portal.outputs.markup import icons_css
 from portal.outputs.material_search import (
@@ -439,11 +440,11 @@ def _index_page(rendered: str, page: Page, toc: list[TocItem]) -> None:
         return page_entries(rendered, page.url, segmenter=segmenter, meta=page.meta, rest=rest_indexer(index, page))
 
     memo = state.site.memo if state.site is not None else None
-    if memo is None:
+    meta = plain_meta(page.meta) if memo is not None else None
+    if memo is None or meta is None:
         entries = make()
     else:
-        inputs = (rendered, page.url, page.title, toc, json.dumps(page.meta, sort_keys=True, default=str),
-                  state.terms, index.config)
+        inputs = (rendered, page.url, page.title, toc, meta, state.terms, index.config)
         entries = memo.recall(("search", page.file.src_uri), inputs, make)
     if entries is None:
         return

@@ -10,7 +10,6 @@ page of search entries whose inputs are unchanged (:data:`PAGES_MEMO`).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import posixpath
@@ -22,7 +21,7 @@ from typing import Any
 import jinja2
 from watchdog.observers.polling import PollingObserver
 
-from portal.memo import Memo, plain_toc
+from portal.memo import Memo, plain_meta, plain_toc
 from portal.outputs.site import MemoryBytecodeCache
 
 log = logging.getLogger("mkdocs.hooks.portal")
@@ -201,9 +200,8 @@ def _page_inputs(context: dict[str, Any]) -> tuple[Any, ...] | None:
     page = context["page"]
     if type(page) is not Page:
         return None
-    try:
-        meta = json.dumps(page.meta, sort_keys=True, default=repr)
-    except (TypeError, ValueError):
+    meta = plain_meta(page.meta)
+    if meta is None:
         return None
     return (page.url, page.file.src_uri, page.file.dest_uri, page.title, page.content, page.markdown,
             plain_toc(page.toc), meta, page.canonical_url, page.edit_url, page.is_homepage,

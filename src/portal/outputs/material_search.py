@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from portal.memo import Memo, plain_toc
+from portal.memo import Memo, plain_meta, plain_toc
 from portal.outputs.segment import Segmenter
 
 PLUGIN_NAMES = ("search", "material/search")
@@ -81,9 +81,10 @@ def hand_over(index: Any, entries: dict[str, list[dict[str, Any]]], memo: Memo |
 
     def add_entry_from_context(page: Any) -> None:
         made = entries.pop(page.file.src_uri, None)
-        if made is None and memo is not None:
-            inputs = (page.content, page.url, page.title, plain_toc(page.toc),
-                      json.dumps(page.meta, sort_keys=True, default=repr), tuple(terms), index.config)
+        meta = plain_meta(page.meta) if made is None and memo is not None else None
+        if meta is not None:
+            assert memo is not None
+            inputs = (page.content, page.url, page.title, plain_toc(page.toc), meta, tuple(terms), index.config)
             made = [dict(e) for e in memo.recall(("material-search", page.file.src_uri), inputs,
                                                  lambda: indexed(page))]
         if made is None:
